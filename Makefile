@@ -1,0 +1,55 @@
+# IntegraPath: `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+FLASK := $(BIN)/flask --app integrapath
+LOCALES := de fr es uk ar fa en
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format translations compile-translations screenshots bench clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check integrapath tests config.py wsgi.py
+
+format: $(STAMP)
+	$(BIN)/ruff format integrapath tests config.py wsgi.py
+	$(BIN)/ruff check --fix .
+
+# Extract every marked string, merge it into each catalog, compile the catalogs.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project IntegraPath --version 0.1 \
+		-o messages.pot .
+	for locale in $(LOCALES); do \
+		if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -i messages.pot -d translations -l $$locale --no-fuzzy-matching; \
+		else \
+			$(BIN)/pybabel init -i messages.pot -d translations -l $$locale; \
+		fi; \
+	done
+	$(MAKE) compile-translations
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile -d translations --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results screenshots

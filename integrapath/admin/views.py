@@ -1,0 +1,189 @@
+"""Account, organisation and audit-log pages for municipal administrators."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..audit import ACTION_LABELS
+from ..auth.models import User
+from ..extensions import db
+from ..security import Role, allow, get_scoped_or_404
+from . import bp, services
+from .forms import (
+    ActionForm,
+    AuditFilterForm,
+    OrganisationForm,
+    UserCreateForm,
+    UserFilterForm,
+    UserRoleForm,
+)
+from .models import Organisation, OrganisationKind
+
+
+def _paginate(statement):
+    return db.paginate(
+        statement, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False
+    )
+
+
+def _fill_organisation_choices(form) -> None:
+    form.organisation_id.choices = [("", _("None"))] + [
+        (organisation.id, organisation.name)
+        for organisation in services.organisation_choices(current_user)
+        if organisation.kind != OrganisationKind.PARTNER_SERVICE
+    ]
+
+
+def _organisation_from(form) -> Organisation | None:
+    if not form.organisation_id.data:
+        return None
+    return get_scoped_or_404(Organisation, form.organisation_id.data)
+
+
+def _show_account_error(form, error: services.AccountError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/users")
+@allow(Role.ADMIN)
+def users():
+    filters = UserFilterForm(request.args)
+    filters.validate()
+    page = _paginate(
+        services.users_query(
+            current_user, filters.q.data, filters.role.data or None, filters.status.data or None
+        )
+    )
+    return render_template("admin/users.html", page=page, filters=filters)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def create_user():
+    form = UserCreateForm()
+    _fill_organisation_choices(form)
+    if request.method == "GET":
+        form.preferred_locale.data = current_user.municipality.default_locale
+    if form.validate_on_submit():
+        try:
+            user, token = services.create_user(
+                full_name=form.full_name.data,
+                email=form.email.data,
+                role=form.role.data,
+                preferred_locale=form.preferred_locale.data,
+                organisation=_organisation_from(form),
+                actor=current_user,
+            )
+        except services.AccountError as error:
+            _show_account_error(form, error)
+        else:
+            flash(_("Account created for %(name)s.", name=user.full_name), "success")
+            return render_template(
+                "admin/activation_link.html",
+                user=user,
+                link=url_for("auth.activate", token=token, _external=True),
+            )
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def user_detail(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    form = UserRoleForm(obj=user)
+    _fill_organisation_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.change_role(user, form.role.data, _organisation_from(form), current_user)
+        except services.AccountError as error:
+            _show_account_error(form, error)
+        else:
+            flash(_("The role of %(name)s has been saved.", name=user.full_name), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_detail.html", user=user, form=form, action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@allow(Role.ADMIN)
+def set_active(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        activate = request.form.get("active") == "1"
+        try:
+            services.set_user_active(user, activate, current_user)
+        except services.AccountError as error:
+            flash(error.message, "danger")
+        else:
+            if activate:
+                flash(_("%(name)s can sign in again.", name=user.full_name), "success")
+            else:
+                flash(_("%(name)s can no longer sign in.", name=user.full_name), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@allow(Role.ADMIN)
+def reset_password(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    token = services.reset_password(user, current_user)
+    flash(_("The password of %(name)s has been removed.", name=user.full_name), "success")
+    return render_template(
+        "admin/activation_link.html",
+        user=user,
+        link=url_for("auth.activate", token=token, _external=True),
+    )
+
+
+@bp.route("/organisations")
+@allow(Role.ADMIN)
+def organisations():
+    page = _paginate(services.organisations_query(current_user))
+    return render_template("admin/organisations.html", page=page)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_organisation(organisation_id: int | None):
+    organisation = get_scoped_or_404(Organisation, organisation_id) if organisation_id else None
+    form = OrganisationForm(obj=organisation)
+    if request.method == "GET" and organisation is None:
+        form.kind.data = OrganisationKind.COURSE_PROVIDER.value
+    if form.validate_on_submit():
+        values = {
+            name: getattr(form, name).data or None
+            for name in ("name", "kind", "contact_email", "phone", "address")
+        }
+        try:
+            saved = services.save_organisation(organisation, values, current_user)
+        except services.AccountError as error:
+            _show_account_error(form, error)
+        else:
+            flash(_("%(name)s has been saved.", name=saved.name), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation_form.html", form=form, organisation=organisation)
+
+
+@bp.route("/audit")
+@allow(Role.ADMIN)
+def audit_log():
+    filters = AuditFilterForm(request.args)
+    filters.action.choices = [("", _("Any"))] + [
+        (code, str(label)) for code, label in ACTION_LABELS.items()
+    ]
+    valid = filters.validate()
+    statement = services.audit_query(
+        current_user,
+        action=filters.action.data or None,
+        actor_email=filters.actor.data or None,
+        date_from=filters.date_from.data if valid else None,
+        date_to=filters.date_to.data if valid else None,
+    )
+    page = _paginate(statement)
+    return render_template("admin/audit.html", page=page, filters=filters)

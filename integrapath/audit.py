@@ -1,0 +1,123 @@
+"""The append-only audit trail: who did what, to which object, when and from where."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .extensions import UTCDateTime, db, utcnow
+
+# Translated names of the recorded actions, for the audit log page.
+ACTION_LABELS = {
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "logout": _l("Signed out"),
+    "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset"),
+    "account_activated": _l("Account activated"),
+    "preferred_locale_changed": _l("Language changed"),
+    "user_created": _l("Account created"),
+    "user_role_changed": _l("Role changed"),
+    "user_deactivated": _l("Account deactivated"),
+    "user_reactivated": _l("Account reactivated"),
+    "organisation_created": _l("Organisation created"),
+    "organisation_updated": _l("Organisation changed"),
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event."""
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.Index("ix_audit_event_municipality_created", "municipality_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="RESTRICT")
+    )
+    # The actor is kept by id and e-mail so the trail survives account changes.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    actor_email: Mapped[str | None] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(64))
+    object_id: Mapped[int | None]
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    @classmethod
+    def tenant_filter(cls, user):
+        return cls.municipality_id == user.municipality_id
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action}>"
+
+
+def record_event(
+    action: str,
+    obj: Any = None,
+    *,
+    actor: Any = None,
+    municipality_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    actor_email: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail in the current transaction.
+
+    ``actor`` defaults to the signed-in user; ``municipality_id`` to the actor's.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if municipality_id is None:
+        municipality_id = getattr(obj, "municipality_id", None) or getattr(
+            actor, "municipality_id", None
+        )
+    event = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", None) or actor_email,
+        municipality_id=municipality_id,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None),
+        ip_address=request.remote_addr if has_request_context() else None,
+        changes=changes or None,
+    )
+    db.session.add(event)
+    return event
+
+
+def diff(obj: Any, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return ``{field: [old, new]}`` for the values that would change."""
+    changes = {}
+    for field, new in new_values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [plain_value(old), plain_value(new)]
+    return changes
+
+
+def plain_value(value: Any) -> Any:
+    """Make a value JSON-friendly for the ``changes`` column."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context, _instances) -> None:
+    """Keep the trail append-only: no update or delete of an event reaches the database."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly(f"Audit event {obj.id} cannot be changed or deleted")

@@ -1,0 +1,60 @@
+"""Forms for signing in, activating an account and changing the password."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from ..i18n import locale_choices
+
+PASSWORD_MIN_LENGTH = 10
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Sign in"))
+
+
+def _reject_weak_password(form, field) -> None:
+    value = field.data or ""
+    if value.strip() != value:
+        raise ValidationError(_l("The password must not start or end with a space."))
+    if len(set(value)) < 4:
+        raise ValidationError(_l("The password is too easy to guess."))
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=200,
+                message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN_LENGTH),
+            ),
+            _reject_weak_password,
+        ],
+        description=_l("At least %(min)d characters.", min=PASSWORD_MIN_LENGTH),
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+
+class ActivationForm(NewPasswordMixin, FlaskForm):
+    submit = SubmitField(_l("Activate my account"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switcher shown on every page."""
+
+    locale = SelectField(_l("Language"), choices=locale_choices, validators=[DataRequired()])
+    next = HiddenField()

@@ -1,0 +1,142 @@
+"""Sign-in, throttling, activation and password rules."""
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..audit import record_event
+from ..extensions import db, utcnow
+from .models import LoginAttempt, User, hash_token
+
+
+class SignInError(Exception):
+    """Base of the reasons a sign-in is refused."""
+
+
+class InvalidCredentials(SignInError):
+    """Unknown e-mail, wrong password or inactive account (never say which)."""
+
+
+class SignInThrottled(SignInError):
+    """Too many recent failures for this account or address."""
+
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+class InvalidActivationLink(Exception):
+    """The activation link is unknown, used already or expired."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _recent_failures(column, value, since) -> int:
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.attempted_at >= since
+        )
+    )
+
+
+def check_throttle(email: str, ip_address: str) -> None:
+    """Refuse further tries while an account or address has too many recent failures.
+
+    :raise SignInThrottled: with the length of the pause in minutes.
+    """
+    config = current_app.config
+    minutes = config["LOGIN_THROTTLE_MINUTES"]
+    since = utcnow() - timedelta(minutes=minutes)
+    if (
+        _recent_failures(LoginAttempt.email, email, since)
+        >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or _recent_failures(LoginAttempt.ip_address, ip_address, since)
+        >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    ):
+        raise SignInThrottled(minutes)
+
+
+def authenticate(email: str, password: str, ip_address: str) -> User:
+    """Return the user for valid credentials, recording the outcome.
+
+    :raise SignInThrottled: when the account or address is paused.
+    :raise InvalidCredentials: for anything else that is wrong.
+    """
+    email = normalise_email(email)
+    check_throttle(email, ip_address)
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.check_password(password):
+        db.session.add(LoginAttempt(email=email, ip_address=ip_address))
+        record_event(
+            "login_failed",
+            user,
+            actor=user,
+            actor_email=email,
+            municipality_id=user.municipality_id if user else None,
+        )
+        raise InvalidCredentials
+    # A success clears the account's failures; the address keeps its count.
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
+    user.last_login_at = utcnow()
+    record_event("login", user, actor=user)
+    return user
+
+
+def record_logout(user: User) -> None:
+    record_event("logout", user, actor=user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one; signs out other sessions.
+
+    :raise InvalidCredentials: when the current password is wrong.
+    """
+    if not user.check_password(current_password):
+        raise InvalidCredentials
+    user.set_password(new_password)
+    record_event("password_changed", user, actor=user)
+
+
+def issue_activation_link(user: User) -> str:
+    """Create a one-time activation token for ``user`` and return it (shown once)."""
+    token = secrets.token_urlsafe(32)
+    user.activation_token_hash = hash_token(token)
+    user.activation_expires_at = utcnow() + timedelta(
+        hours=current_app.config["ACTIVATION_LINK_HOURS"]
+    )
+    return token
+
+
+def user_for_activation(token: str) -> User:
+    """Return the account a valid activation token belongs to.
+
+    :raise InvalidActivationLink: when the token is unknown or expired.
+    """
+    user = db.session.scalar(select(User).where(User.activation_token_hash == hash_token(token)))
+    if user is None or not user.active or user.activation_expires_at is None:
+        raise InvalidActivationLink
+    if user.activation_expires_at < utcnow():
+        raise InvalidActivationLink
+    return user
+
+
+def activate_account(token: str, password: str) -> User:
+    """Set the first password through a one-time link and spend the link.
+
+    :raise InvalidActivationLink: when the token is unknown or expired.
+    """
+    user = user_for_activation(token)
+    user.set_password(password)
+    user.activation_token_hash = None
+    user.activation_expires_at = None
+    record_event("account_activated", user, actor=user)
+    return user

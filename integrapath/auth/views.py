@@ -1,0 +1,127 @@
+"""Sign-in, sign-out, activation, password change and the language switcher."""
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..audit import record_event
+from ..i18n import SESSION_KEY
+from ..security import Role, allow, is_safe_redirect, public
+from . import bp, services
+from .forms import ActivationForm, LanguageForm, LoginForm, PasswordChangeForm
+
+ALL_ROLES = tuple(Role)
+HOME_ENDPOINTS = {
+    Role.ADMIN: "admin.users",
+    Role.CASEWORKER: "cases.caseload",
+    Role.PROVIDER: "courses.provider_home",
+    Role.MIGRANT: "portal.home",
+}
+
+
+def home_url() -> str:
+    """Return the landing page of the signed-in user's role."""
+    return url_for(HOME_ENDPOINTS[current_user.role])
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except services.SignInThrottled as refused:
+            form.form_errors.append(
+                _(
+                    "Too many failed sign-in attempts. Please wait %(minutes)s minutes and "
+                    "try again.",
+                    minutes=refused.minutes,
+                )
+            )
+        except services.InvalidCredentials:
+            form.form_errors.append(_("The e-mail address or password is not correct."))
+        else:
+            # A new session on sign-in, keeping only the language the person chose.
+            chosen_locale = session.get(SESSION_KEY)
+            session.clear()
+            if chosen_locale:
+                session[SESSION_KEY] = chosen_locale
+            login_user(user)
+            target = request.args.get("next")
+            return redirect(target if is_safe_redirect(target) else home_url())
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(*ALL_ROLES)
+def logout():
+    services.record_logout(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*ALL_ROLES)
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except services.InvalidCredentials:
+            form.current_password.errors.append(_("The current password is not correct."))
+        else:
+            login_user(user)  # the session token changed; keep this session signed in
+            flash(_("Your password has been changed."), "success")
+            return redirect(home_url())
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+def activate(token: str):
+    try:
+        user = services.user_for_activation(token)
+    except services.InvalidActivationLink:
+        return render_template("auth/activation_invalid.html"), 404
+    form = ActivationForm()
+    if form.validate_on_submit():
+        services.activate_account(token, form.new_password.data)
+        logout_user()
+        session.clear()
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
+        return redirect(home_url())
+    return render_template("auth/activate.html", form=form, user=user)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def switch_language():
+    form = LanguageForm()
+    target = form.next.data
+    if form.validate_on_submit():
+        session[SESSION_KEY] = form.locale.data
+        if current_user.is_authenticated and current_user.preferred_locale != form.locale.data:
+            record_event(
+                "preferred_locale_changed",
+                current_user._get_current_object(),
+                changes={"preferred_locale": [current_user.preferred_locale, form.locale.data]},
+            )
+            current_user.preferred_locale = form.locale.data
+    if not is_safe_redirect(target):
+        target = url_for("auth.index")
+    return redirect(target)

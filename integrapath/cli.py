@@ -1,0 +1,163 @@
+"""Command-line tasks: ``flask --app integrapath create-admin`` and ``seed-demo``."""
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .admin.models import Municipality, Organisation, OrganisationKind
+from .audit import record_event
+from .auth.models import User
+from .auth.services import find_user_by_email, normalise_email
+from .extensions import db
+from .security import Role
+
+DEMO_PASSWORD = "demo-password-2026"
+
+DEMO_MUNICIPALITIES = [
+    {
+        "code": "LND",
+        "name": "Lindenau",
+        "default_locale": "de",
+        "timezone": "Europe/Berlin",
+        "domain": "lindenau.example",
+        "office": "Integrationsbüro Lindenau",
+        "provider": "Volkshochschule Lindenau",
+        "staff": [
+            ("admin", "Petra Albers", Role.ADMIN, "de"),
+            ("caseworker", "Jonas Weber", Role.CASEWORKER, "de"),
+            ("caseworker2", "Leyla Demir", Role.CASEWORKER, "en"),
+            ("teacher", "Hannah Krüger", Role.PROVIDER, "de"),
+        ],
+        "newcomers": [
+            ("amina", "Amina Haddad", "ar"),
+            ("oksana", "Oksana Melnyk", "uk"),
+            ("farid", "Farid Rahimi", "fa"),
+        ],
+    },
+    {
+        "code": "BMT",
+        "name": "Beaumont",
+        "default_locale": "fr",
+        "timezone": "Europe/Paris",
+        "domain": "beaumont.example",
+        "office": "Bureau d'intégration de Beaumont",
+        "provider": "Alliance Langues Beaumont",
+        "staff": [
+            ("admin", "Claire Martin", Role.ADMIN, "fr"),
+            ("caseworker", "Karim Benali", Role.CASEWORKER, "fr"),
+            ("caseworker2", "Sofia García", Role.CASEWORKER, "es"),
+            ("teacher", "Lucas Bernard", Role.PROVIDER, "fr"),
+        ],
+        "newcomers": [
+            ("yusuf", "Yusuf Al-Khatib", "ar"),
+            ("daria", "Daria Kovalenko", "uk"),
+        ],
+    },
+]
+
+
+def _get_or_create_municipality(code: str, **values) -> Municipality:
+    municipality = db.session.scalar(select(Municipality).where(Municipality.code == code))
+    if municipality is None:
+        municipality = Municipality(code=code, **values)
+        db.session.add(municipality)
+        db.session.flush()
+    return municipality
+
+
+def _get_or_create_organisation(municipality: Municipality, name: str, kind) -> Organisation:
+    organisation = db.session.scalar(
+        select(Organisation).where(
+            Organisation.municipality_id == municipality.id, Organisation.name == name
+        )
+    )
+    if organisation is None:
+        organisation = Organisation(municipality_id=municipality.id, name=name, kind=kind)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _ensure_user(email: str, password: str, **values) -> tuple[User, bool]:
+    user = find_user_by_email(email)
+    if user is not None:
+        return user, False
+    user = User(email=normalise_email(email), **values)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event("user_created", user, actor=None, changes={"role": [None, user.role.value]})
+    return user, True
+
+
+@click.command("create-admin")
+@click.option("--municipality-code", required=True, help="Short code, e.g. LND.")
+@click.option("--municipality-name", help="Name, when the municipality is new.")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--locale", default="en", show_default=True)
+@click.password_option()
+@with_appcontext
+def create_admin(municipality_code, municipality_name, email, full_name, locale, password):
+    """Create an administrator (and the municipality, if it is new)."""
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    code = municipality_code.strip().upper()
+    existing = db.session.scalar(select(Municipality).where(Municipality.code == code))
+    if existing is None and not municipality_name:
+        raise click.BadParameter(
+            "the municipality is new: give its name too", param_hint="--municipality-name"
+        )
+    municipality = existing or _get_or_create_municipality(
+        code, name=municipality_name, default_locale=locale
+    )
+    user, created = _ensure_user(
+        email,
+        password,
+        full_name=full_name,
+        role=Role.ADMIN,
+        municipality_id=municipality.id,
+        preferred_locale=locale,
+    )
+    if not created:
+        raise click.ClickException(f"An account for {user.email} exists already.")
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created for {municipality.name} ({municipality.code}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Create demo municipalities, staff and newcomers (safe to run again)."""
+    rows = []
+    for spec in DEMO_MUNICIPALITIES:
+        municipality = _get_or_create_municipality(
+            spec["code"],
+            name=spec["name"],
+            default_locale=spec["default_locale"],
+            timezone=spec["timezone"],
+        )
+        office = _get_or_create_organisation(
+            municipality, spec["office"], OrganisationKind.MUNICIPAL_OFFICE
+        )
+        provider = _get_or_create_organisation(
+            municipality, spec["provider"], OrganisationKind.COURSE_PROVIDER
+        )
+        people = [(login, name, role, locale) for login, name, role, locale in spec["staff"]]
+        people += [(login, name, Role.MIGRANT, locale) for login, name, locale in spec["newcomers"]]
+        for login, full_name, role, locale in people:
+            organisation = {Role.PROVIDER: provider, Role.CASEWORKER: office}.get(role)
+            user, _created = _ensure_user(
+                f"{login}@{spec['domain']}",
+                DEMO_PASSWORD,
+                full_name=full_name,
+                role=role,
+                municipality_id=municipality.id,
+                organisation_id=organisation.id if organisation else None,
+                preferred_locale=locale,
+            )
+            rows.append((municipality.name, role.value, user.email))
+    db.session.commit()
+    click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
+    for municipality_name, role, email in rows:
+        click.echo(f"  {municipality_name:<10} {role:<11} {email}")

@@ -1,0 +1,69 @@
+"""Supported locales, locale selection, text direction and formatting helpers."""
+
+from enum import StrEnum
+
+from babel import Locale
+from flask import current_app, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+# Code -> nothing else: names come from Babel so they are right in every language.
+SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
+SESSION_KEY = "locale"
+
+
+def locale_name(code: str) -> str:
+    """Return the name of a locale in that locale's own language (``العربية``)."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    """Return ``(code, native name)`` pairs for select fields and the switcher."""
+    return [(code, locale_name(code)) for code in SUPPORTED_LOCALES]
+
+
+def select_locale() -> str:
+    """Pick the locale: user preference, switcher choice, browser, municipality, default."""
+    if current_user.is_authenticated and current_user.preferred_locale in SUPPORTED_LOCALES:
+        return current_user.preferred_locale
+    chosen = session.get(SESSION_KEY)
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    if browser:
+        return browser
+    if current_user.is_authenticated:
+        return current_user.municipality.default_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Show times in the municipality's time zone once the user is known."""
+    if current_user.is_authenticated:
+        return current_user.municipality.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def text_direction() -> str:
+    """Return ``rtl`` or ``ltr`` for the current locale."""
+    return get_locale().text_direction
+
+
+def labelled_choices(enum_cls: type[StrEnum]) -> list[tuple[str, str]]:
+    """Return ``(value, translated label)`` pairs of an enum for a select field."""
+    return [(member.value, member.label) for member in enum_cls]
+
+
+def register_template_helpers(app) -> None:
+    """Make locale and formatting helpers available in every template."""
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        text_direction=text_direction,
+        locale_choices=locale_choices,
+    )
+    app.jinja_env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        number=format_decimal,
+    )

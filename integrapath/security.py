@@ -1,0 +1,116 @@
+"""Roles, the access decorator every view declares, and tenant-scoped queries.
+
+Every view states who may call it with ``@allow(...)`` or ``@public``; a view with
+neither is refused by ``refuse_undeclared_views`` (fail closed) and flagged by the
+route-walk test. Every query for tenant data goes through ``scoped`` so that a
+forgotten filter is not possible by accident.
+"""
+
+from enum import StrEnum
+from functools import wraps
+from urllib.parse import urljoin, urlsplit
+
+from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from .extensions import db
+
+PUBLIC = "public"
+ACCESS_ATTRIBUTE = "access_rule"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CASEWORKER = "caseworker"
+    PROVIDER = "provider"
+    MIGRANT = "migrant"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.CASEWORKER: _l("Caseworker"),
+    Role.PROVIDER: _l("Course provider"),
+    Role.MIGRANT: _l("Newcomer"),
+}
+
+
+def allow(*roles: Role):
+    """Let signed-in users with one of ``roles`` call the view; refuse everyone else."""
+    if not roles:
+        raise ValueError("allow() needs at least one role; use @public for open views")
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(guarded, ACCESS_ATTRIBUTE, allowed)
+        return guarded
+
+    return decorator
+
+
+def public(view):
+    """Declare a view open to everyone, signed in or not."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def access_rule(view):
+    """Return the declared access rule of a view function, or ``None``."""
+    return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def refuse_undeclared_views():
+    """Answer 404 for any view that forgot to declare its access rule."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if access_rule(view) is None:
+        current_app.logger.error("View %s has no access rule; refused", request.endpoint)
+        abort(404)
+    return None
+
+
+def scoped(statement: Select, user=None) -> Select:
+    """Restrict a select of a tenant-owned model to what ``user`` may see.
+
+    The model of the first selected entity supplies ``tenant_filter(user)``.
+    """
+    user = user if user is not None else current_user
+    model = statement.column_descriptions[0]["entity"]
+    return statement.where(model.tenant_filter(user))
+
+
+def get_scoped_or_404(model, object_id: int, user=None):
+    """Load one object of ``model`` within the user's scope, or answer 404."""
+    found = db.session.scalar(scoped(select(model).where(model.id == object_id), user))
+    if found is None:
+        abort(404)
+    return found
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Accept only paths on this site as ``next`` targets."""
+    if not target:
+        return False
+    if target.startswith(("//", "\\")) or "\\" in target:
+        return False
+    host_url = urlsplit(request.host_url)
+    redirect_url = urlsplit(urljoin(request.host_url, target))
+    return (
+        redirect_url.scheme in {"http", "https"}
+        and redirect_url.netloc == host_url.netloc
+        and target.startswith("/")
+    )

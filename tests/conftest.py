@@ -1,0 +1,238 @@
+"""Shared fixtures: one app per database backend, a rolled-back transaction per test.
+
+Every test that asks for ``app`` (directly or through ``client``/``make_user``) runs on
+SQLite and, when ``TEST_DATABASE_URL`` is set, again on PostgreSQL.
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import orm
+
+from integrapath import create_app
+from integrapath.admin.models import Municipality, Organisation, OrganisationKind
+from integrapath.auth.models import User
+from integrapath.extensions import db
+from integrapath.security import Role
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+PASSWORD = "correct-horse-battery"
+# Cheap hashing keeps the suite fast; one test checks the production default separately.
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def pytest_report_header(config):
+    if POSTGRES_URL:
+        return "database backends: SQLite and PostgreSQL (TEST_DATABASE_URL)"
+    return "database backends: SQLite only -- PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("app") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
+_postgres_passed = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed and "postgres" in report.keywords:
+        _postgres_passed.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if POSTGRES_URL:
+        terminalreporter.write_line(f"PostgreSQL: {len(_postgres_passed)} tests passed on PostgreSQL")
+    else:
+        terminalreporter.write_line(
+            "PostgreSQL: SKIPPED -- set TEST_DATABASE_URL to run every database test on PostgreSQL too",
+            yellow=True,
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_POSTGRES and not _postgres_passed and exitstatus == 0:
+        session.exitstatus = 1
+        print("\nREQUIRE_POSTGRES=1 but no test ran on PostgreSQL")  # noqa: T201
+
+
+def reset_postgres(url: str) -> None:
+    """Start from an empty schema, so that the migrations build everything."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url(backend: str, tmp_path_factory) -> str:
+    if backend == "postgresql":
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'integrapath.db'}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    url = database_url(request.param, tmp_path_factory)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class TestSession(orm.scoped_session):
+    """A session that outlives requests, so objects made by a test stay usable.
+
+    At the end of each request Flask-SQLAlchemy calls ``remove()``; here that discards
+    uncommitted work (as closing would) but keeps the session and its objects.
+    """
+
+    def remove(self):
+        if self.registry.has():
+            self.registry().rollback()
+
+    def close_for_good(self):
+        super().remove()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request):
+    """Run each database test in a transaction that is rolled back afterwards."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original_session = db.session
+    db.session = TestSession(
+        orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    try:
+        yield
+    finally:
+        db.session.close_for_good()
+        db.session = original_session
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An application context for calling services directly."""
+    with app.test_request_context():
+        yield
+
+
+_counter = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def make_municipality(app):
+    def make(name: str | None = None, code: str | None = None, **values) -> Municipality:
+        number = next(_counter)
+        municipality = Municipality(
+            name=name or f"Town {number}", code=code or f"T{number:05d}", **values
+        )
+        db.session.add(municipality)
+        db.session.commit()
+        return municipality
+
+    return make
+
+
+@pytest.fixture
+def municipality(make_municipality):
+    return make_municipality("Lindenau", "LND", default_locale="en")
+
+
+@pytest.fixture
+def make_organisation(app):
+    def make(municipality, name=None, kind=OrganisationKind.COURSE_PROVIDER) -> Organisation:
+        organisation = Organisation(
+            municipality_id=municipality.id, name=name or f"Provider {next(_counter)}", kind=kind
+        )
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, municipality, make_organisation):
+    def make(role: Role = Role.CASEWORKER, *, in_municipality=None, password=PASSWORD, **values):
+        home = in_municipality or municipality
+        if role == Role.PROVIDER and "organisation_id" not in values:
+            values["organisation_id"] = make_organisation(home).id
+        number = next(_counter)
+        user = User(
+            email=values.pop("email", f"{role.value}{number}@example.org"),
+            full_name=values.pop("full_name", f"{role.value.title()} {number}"),
+            role=role,
+            municipality_id=home.id,
+            **values,
+        )
+        with app.app_context():
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+class Auth:
+    """Sign in through the real login form, as a person would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, path: str = "/login") -> str:
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, user_or_email, password: str = PASSWORD, **kwargs):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self.client.post(
+            "/login" + kwargs.pop("query", ""),
+            data={"email": email, "password": password, "csrf_token": self.token()},
+            **kwargs,
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.token("/account/password")})
+
+    def post(self, path: str, data: dict | None = None, token_from: str | None = None, **kwargs):
+        """POST a form with a valid CSRF token taken from ``token_from`` (default: the path)."""
+        token = csrf_token_from(self.client.get(token_from or path).get_data(as_text=True))
+        return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

@@ -1,0 +1,45 @@
+"""Configuration fails fast and the database is set up safely."""
+
+import sqlalchemy as sa
+import pytest
+
+from config import ConfigError, config_for
+from integrapath import create_app
+from integrapath.extensions import db
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app("production", SECRET_KEY="")
+
+
+@pytest.mark.parametrize("weak_key", ["dev", "change-me", "short-but-not-default"])
+def test_production_refuses_weak_secret_keys(weak_key):
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        create_app("production", SECRET_KEY=weak_key)
+
+
+def test_production_starts_with_a_real_secret_key_and_secure_cookies():
+    app = create_app("production", SECRET_KEY="x" * 48, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_unknown_environment_name_is_refused_with_the_valid_names():
+    with pytest.raises(ConfigError, match="development, testing, production"):
+        config_for("staging")
+
+
+def test_development_defaults_to_a_sqlite_file_under_instance():
+    url = config_for("development").SQLALCHEMY_DATABASE_URI
+    assert url.startswith("sqlite:///") and url.endswith("instance/integrapath.db")
+
+
+def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.db'}")
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        db.engine.dispose()
