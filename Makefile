@@ -8,7 +8,9 @@ LOCALES := de fr es uk ar fa en
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations compile-translations screenshots bench clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test lint format translations compile-translations screenshots browser-deps bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +25,26 @@ run: $(STAMP)
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium from Debian's packages for the browser tests"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core \
+				|| echo "Could not install Chromium: the browser tests will be SKIPPED"; \
+		else \
+			echo "No Chromium at $(CHROMIUM) and not root: the browser tests will be SKIPPED"; \
+		fi; \
+	fi
+
+# Screenshots of every page the journeys visit (desktop and phone, English and Arabic).
+screenshots: $(STAMP) browser-deps
+	$(BIN)/python -m pytest tests/browser -q
+	@echo "Screenshots are in screenshots/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -25,11 +25,16 @@ def locale_choices() -> list[tuple[str, str]]:
 
 def select_locale() -> str:
     """Pick the locale: user preference, switcher choice, browser, municipality, default."""
+    # Flask-Babel asks once per request and caches the answer.
     if current_user.is_authenticated and current_user.preferred_locale in SUPPORTED_LOCALES:
         return current_user.preferred_locale
     chosen = session.get(SESSION_KEY)
     if chosen in SUPPORTED_LOCALES:
         return chosen
+    # A page about a known person who is not signed in yet (the activation page).
+    hinted = g.get("person_locale")
+    if hinted in SUPPORTED_LOCALES:
+        return hinted
     browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
     if browser:
         return browser

@@ -29,7 +29,9 @@ FAST_HASH = "pbkdf2:sha256:1000"
 def pytest_report_header(config):
     if POSTGRES_URL:
         return "database backends: SQLite and PostgreSQL (TEST_DATABASE_URL)"
-    return "database backends: SQLite only -- PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set"
+    return (
+        "database backends: SQLite only -- PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,10 +51,12 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter):
     if POSTGRES_URL:
-        terminalreporter.write_line(f"PostgreSQL: {len(_postgres_passed)} tests passed on PostgreSQL")
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(_postgres_passed)} tests passed on PostgreSQL"
+        )
     else:
         terminalreporter.write_line(
-            "PostgreSQL: SKIPPED -- set TEST_DATABASE_URL to run every database test on PostgreSQL too",
+            "PostgreSQL: SKIPPED -- set TEST_DATABASE_URL to run the database tests on it too",
             yellow=True,
         )
 

@@ -1,7 +1,7 @@
 """Configuration fails fast and the database is set up safely."""
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from config import ConfigError, config_for
 from integrapath import create_app

@@ -18,7 +18,6 @@ class OrganisationChoiceMixin:
     organisation_id = SelectField(
         _l("Organisation"),
         coerce=lambda value: int(value) if value else None,
-        validators=[Optional()],
         description=_l("Required for course provider staff."),
     )
 
@@ -49,9 +48,12 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or e-mail"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=lambda: _optional_choice(labelled_choices(Role)))
+    role = SelectField(
+        _l("Role"), choices=lambda: _optional_choice(labelled_choices(Role)), default=""
+    )
     status = SelectField(
         _l("Status"),
+        default="",
         choices=lambda: [
             ("", _l("Any")),
             ("active", _l("Active")),
@@ -76,7 +78,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], default="")
     actor = StringField(_l("Performed by (e-mail)"), validators=[Optional(), Length(max=254)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])

@@ -140,3 +140,16 @@ def activate_account(token: str, password: str) -> User:
     user.activation_expires_at = None
     record_event("account_activated", user, actor=user)
     return user
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    """Remember the language a person chose, for every later visit."""
+    if user.preferred_locale == locale:
+        return
+    record_event(
+        "preferred_locale_changed",
+        user,
+        actor=user,
+        changes={"preferred_locale": [user.preferred_locale, locale]},
+    )
+    user.preferred_locale = locale

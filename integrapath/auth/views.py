@@ -1,10 +1,9 @@
 """Sign-in, sign-out, activation, password change and the language switcher."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..audit import record_event
 from ..i18n import SESSION_KEY
 from ..security import Role, allow, is_safe_redirect, public
 from . import bp, services
@@ -52,11 +51,12 @@ def login():
         except services.InvalidCredentials:
             form.form_errors.append(_("The e-mail address or password is not correct."))
         else:
-            # A new session on sign-in, keeping only the language the person chose.
+            # A new session on sign-in. A language picked on this page becomes the
+            # person's preference, so the app stays in the language they just chose.
             chosen_locale = session.get(SESSION_KEY)
             session.clear()
             if chosen_locale:
-                session[SESSION_KEY] = chosen_locale
+                services.set_preferred_locale(user, chosen_locale)
             login_user(user)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else home_url())
@@ -97,6 +97,7 @@ def activate(token: str):
         user = services.user_for_activation(token)
     except services.InvalidActivationLink:
         return render_template("auth/activation_invalid.html"), 404
+    g.person_locale = user.preferred_locale  # the invitee's language, unless they pick another
     form = ActivationForm()
     if form.validate_on_submit():
         services.activate_account(token, form.new_password.data)
@@ -115,13 +116,8 @@ def switch_language():
     target = form.next.data
     if form.validate_on_submit():
         session[SESSION_KEY] = form.locale.data
-        if current_user.is_authenticated and current_user.preferred_locale != form.locale.data:
-            record_event(
-                "preferred_locale_changed",
-                current_user._get_current_object(),
-                changes={"preferred_locale": [current_user.preferred_locale, form.locale.data]},
-            )
-            current_user.preferred_locale = form.locale.data
+        if current_user.is_authenticated:
+            services.set_preferred_locale(current_user._get_current_object(), form.locale.data)
     if not is_safe_redirect(target):
         target = url_for("auth.index")
     return redirect(target)

@@ -133,7 +133,11 @@ def test_password_change_requires_the_current_password(auth, make_user):
     auth.login(make_user())
     page = auth.post(
         "/account/password",
-        {"current_password": "not-it", "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"},
+        {
+            "current_password": "not-it",
+            "new_password": "a-new-secret-1",
+            "confirm_password": "a-new-secret-1",
+        },
     ).get_data(as_text=True)
     assert "The current password is not correct." in page
 
@@ -143,7 +147,11 @@ def test_password_change_works_and_old_password_stops_working(auth, make_user, c
     auth.login(user)
     response = auth.post(
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "a-new-secret-1", "confirm_password": "a-new-secret-1"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "a-new-secret-1",
+            "confirm_password": "a-new-secret-1",
+        },
     )
     assert response.status_code == 302
     assert client.get("/cases/").status_code == 200  # this session stays signed in
@@ -169,7 +177,9 @@ def test_sign_in_and_out_are_in_the_audit_trail(auth, make_user):
     auth.login(user)
     auth.logout()
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.actor_email == user.email).order_by(AuditEvent.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.actor_email == user.email)
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["login_failed", "login", "logout"]
 

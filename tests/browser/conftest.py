@@ -1,0 +1,153 @@
+"""Real Chromium against the app served by gunicorn on 127.0.0.1 with a fresh database.
+
+Chromium comes from Debian (``/usr/bin/chromium``; never ``playwright install``). When it
+is missing the browser tests are skipped with a plain reason, unless ``REQUIRE_BROWSER=1``
+(CI), where that is a failure.
+"""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from babel.support import Translations
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = ROOT / "screenshots"
+FAILURES = ROOT / "browser-failures"  # pytest-playwright empties test-results/ at start
+DEMO_PASSWORD = "demo-password-2026"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
+
+
+def pytest_collection_modifyitems(config, items):
+    browser_items = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    if CHROMIUM.exists() or not browser_items:
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM}")
+    skip = pytest.mark.skip(reason=f"browser tests SKIPPED: no Chromium at {CHROMIUM}")
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2):  # noqa: S310 (loopback only)
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the app server did not answer in time")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(tmp_path_factory):
+    """Migrate and seed a fresh SQLite database, then serve it with gunicorn."""
+    shutil.rmtree(FAILURES, ignore_errors=True)  # evidence is of this run only
+    database = tmp_path_factory.mktemp("browser") / "integrapath.db"
+    env = {
+        **os.environ,
+        "INTEGRAPATH_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "integrapath"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 (our own server)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "integrapath:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server_url):
+    return live_server_url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def save_evidence_if_failed(node, page) -> None:
+    """Save a screenshot and the HTML of the page when the test failed."""
+    report = getattr(node, "report_call", None)
+    if report is None or not report.failed or page.is_closed():
+        return
+    FAILURES.mkdir(exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in node.name)
+    page.screenshot(path=str(FAILURES / f"{name}.png"), full_page=True)
+    (FAILURES / f"{name}.html").write_text(page.content(), encoding="utf-8")
+
+
+class Translator:
+    """Look up what a person sees in a locale, from the compiled catalogs."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+        self.catalog = Translations.load(str(ROOT / "translations"), [locale])
+
+    def __call__(self, message: str, **values) -> str:
+        text = self.catalog.gettext(message)
+        return text % values if values else text

@@ -1,0 +1,84 @@
+"""Journeys through the app as caseworkers, providers, newcomers and admins take them."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import VIEWPORTS, save_evidence_if_failed
+from tests.browser.pages import LANGUAGE_NAMES, Visit
+
+SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
+DEMO_PEOPLE = [
+    ("admin@lindenau.example", "Petra Albers", "/admin/users", "Accounts"),
+    ("caseworker@lindenau.example", "Jonas Weber", "/cases/", "Caseload"),
+    ("teacher@lindenau.example", "Hannah Krüger", "/courses/provider", "My courses"),
+    ("amina@lindenau.example", "Amina Haddad", "/my/", None),
+]
+
+
+@pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
+def visit(request, browser, base_url):
+    locale, viewport = request.param
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    yield Visit(page, locale, viewport)
+    save_evidence_if_failed(request.node, page)
+    context.close()
+
+
+def test_login_page_in_the_chosen_language(visit):
+    visit.page.goto("/login")
+    visit.choose_language()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text(
+        visit.t("Sign in to IntegraPath")
+    )
+    visit.check("login")
+
+
+@pytest.mark.parametrize(("email", "name", "home", "heading"), DEMO_PEOPLE)
+def test_each_role_signs_in_and_lands_on_its_home_page(visit, email, name, home, heading):
+    visit.sign_in(email)
+    expect(visit.page).to_have_url(re.compile(re.escape(home) + "$"))
+    expected = visit.t(heading) if heading else visit.t("Welcome, %(name)s", name=name)
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text(expected)
+    visit.check(home.strip("/").replace("/", "-") or "home")
+    visit.sign_out(name)
+
+
+def test_wrong_password_shows_the_error_in_the_chosen_language(visit):
+    visit.sign_in("oksana@lindenau.example", "not-the-password")
+    expect(visit.page.get_by_role("alert")).to_contain_text(
+        visit.t("The e-mail address or password is not correct.")
+    )
+    expect(visit.page.get_by_label(visit.t("E-mail address"))).to_have_value(
+        "oksana@lindenau.example"
+    )
+    visit.check("login-error")
+
+
+def test_admin_creates_a_caseworker_who_activates_the_account(visit):
+    page, t = visit.page, visit.t
+    email = f"new.{uuid.uuid4().hex[:8]}@lindenau.example"
+    visit.sign_in("admin@lindenau.example")
+    page.get_by_role("link", name=t("New account")).click()
+    visit.check("admin-new-account")
+    page.get_by_label(t("Full name")).fill("Mariam Sultani")
+    page.get_by_label(t("E-mail address")).fill(email)
+    page.get_by_label(t("Role")).select_option(label=t("Caseworker"))
+    page.get_by_label(t("Organisation")).select_option(label="Integrationsbüro Lindenau")
+    page.get_by_label(t("Preferred language")).select_option(label=LANGUAGE_NAMES[visit.locale])
+    page.get_by_role("button", name=t("Create account")).click()
+    link = page.locator("#activation-link").inner_text().strip()
+    assert "/activate/" in link
+    visit.check("admin-activation-link")
+    visit.sign_out("Petra Albers")
+
+    page.goto(link)
+    visit.check("activate")
+    page.get_by_label(re.compile("^" + re.escape(t("New password")))).fill("mariam-secret-2026")
+    page.get_by_label(t("Repeat the new password")).fill("mariam-secret-2026")
+    page.get_by_role("button", name=t("Activate my account")).click()
+    expect(page).to_have_url(re.compile(r"/cases/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))

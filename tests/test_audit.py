@@ -1,0 +1,89 @@
+"""The audit trail records what happened and can never be rewritten."""
+
+import pytest
+from sqlalchemy import select
+
+from integrapath.audit import AuditEvent, AuditTrailIsAppendOnly, record_event
+from integrapath.extensions import db
+from integrapath.security import Role
+
+
+def test_recorded_event_keeps_actor_object_address_and_changes(app, make_user):
+    admin = make_user(Role.ADMIN)
+    target = make_user(Role.CASEWORKER)
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        event = record_event("user_role_changed", target, actor=admin, changes={"role": ["a", "b"]})
+        db.session.commit()
+    stored = db.session.get(AuditEvent, event.id)
+    assert (stored.actor_id, stored.actor_email) == (admin.id, admin.email)
+    assert (stored.object_type, stored.object_id) == ("User", target.id)
+    assert stored.municipality_id == target.municipality_id
+    assert stored.ip_address == "203.0.113.9"
+    assert stored.changes == {"role": ["a", "b"]}
+    assert stored.created_at.tzinfo is not None
+
+
+def test_audit_events_cannot_be_changed(app, make_user):
+    with app.test_request_context():
+        event = record_event("login", actor=make_user())
+        db.session.commit()
+    event.action = "nothing happened"
+    with pytest.raises(AuditTrailIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_audit_events_cannot_be_deleted(app, make_user):
+    with app.test_request_context():
+        event = record_event("login", actor=make_user())
+        db.session.commit()
+    db.session.delete(event)
+    with pytest.raises(AuditTrailIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_admin_sees_only_own_municipality_events_and_can_filter(
+    auth, client, make_user, make_municipality
+):
+    admin = make_user(Role.ADMIN)
+    colleague = make_user(Role.CASEWORKER)
+    stranger = make_user(Role.CASEWORKER, in_municipality=make_municipality())
+    for person in (colleague, stranger):
+        auth.login(person)
+        auth.logout()
+    auth.login(admin)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert colleague.email in page
+    assert stranger.email not in page
+    filtered = client.get(f"/admin/audit?action=logout&actor={colleague.email}").get_data(
+        as_text=True
+    )
+    assert "Signed out" in filtered
+    assert "Signed in" not in filtered.split("<tbody>")[1]
+
+
+def test_audit_filter_with_end_before_start_shows_an_error_not_a_crash(auth, client, make_user):
+    auth.login(make_user(Role.ADMIN))
+    response = client.get("/admin/audit?date_from=2026-05-01&date_to=2026-04-01")
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.get_data(as_text=True)
+
+
+def test_audit_filter_by_day_uses_calendar_days(auth, client, make_user):
+    auth.login(make_user(Role.ADMIN))
+    page = client.get("/admin/audit?date_from=2001-01-01&date_to=2001-01-02").get_data(as_text=True)
+    assert "No event matches these filters." in page
+
+
+def test_events_are_listed_newest_first(app, make_user):
+    admin = make_user(Role.ADMIN)
+    with app.test_request_context():
+        first = record_event("login", actor=admin)
+        second = record_event("logout", actor=admin)
+        db.session.commit()
+        from integrapath.admin.services import audit_query
+
+        ids = db.session.scalars(audit_query(admin).with_only_columns(AuditEvent.id)).all()
+    assert ids.index(second.id) < ids.index(first.id)
+    assert select(AuditEvent) is not None

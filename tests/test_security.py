@@ -1,0 +1,88 @@
+"""Every route declares who may use it; roles and tenants are enforced on the server."""
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from integrapath import create_app
+from integrapath.security import PUBLIC, Role, access_rule
+from tests.conftest import csrf_token_from
+
+PUBLIC_ENDPOINTS = {"auth.index", "auth.login", "auth.activate", "auth.switch_language"}
+
+# (path, roles allowed). Every other signed-in role must be refused with 403.
+ROLE_PAGES = [
+    ("/admin/users", {Role.ADMIN}),
+    ("/admin/users/new", {Role.ADMIN}),
+    ("/admin/organisations", {Role.ADMIN}),
+    ("/admin/organisations/new", {Role.ADMIN}),
+    ("/admin/audit", {Role.ADMIN}),
+    ("/cases/", {Role.CASEWORKER}),
+    ("/courses/provider", {Role.PROVIDER}),
+    ("/my/", {Role.MIGRANT}),
+    ("/account/password", set(Role)),
+]
+
+
+def test_every_route_declares_an_access_rule(app):
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and access_rule(view) is None
+    ]
+    assert undeclared == []
+
+
+def test_only_the_expected_routes_are_public(app):
+    public = {
+        endpoint for endpoint, view in app.view_functions.items() if access_rule(view) == PUBLIC
+    }
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_a_view_without_an_access_rule_is_refused():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    assert app.test_client().get("/forgotten").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "allowed"), ROLE_PAGES)
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_outside_its_pages(auth, client, make_user, role, path, allowed):
+    auth.login(make_user(role))
+    expected = 200 if role in allowed else 403
+    assert client.get(path).status_code == expected
+
+
+@pytest.mark.parametrize(("path", "allowed"), ROLE_PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, path, allowed):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_refused_page_is_translated_and_has_one_heading(app, auth, client, make_user):
+    auth.login(make_user(Role.MIGRANT, preferred_locale="fr"))
+    page = client.get("/admin/users").get_data(as_text=True)
+    english = "You do not have access to this page"
+    with app.test_request_context(), force_locale("fr"):
+        french = gettext(english)
+    assert french != english
+    assert page.count("<h1") == 1
+    assert french.replace("'", "&#39;") in page
+
+
+def test_csrf_token_is_required_on_every_state_changing_form(auth, client, make_user):
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    response = client.post(
+        "/admin/users/new",
+        data={"full_name": "No Token", "email": "no.token@example.org", "role": "caseworker"},
+    )
+    assert response.status_code == 400
+
+
+def test_security_headers_are_sent(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert csrf_token_from(response.get_data(as_text=True))
