@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import BASE_DIR, config_for
 
 from .audit import action_label
+from .cases.models import SENSITIVE_FLAGS
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
 from .security import ROLE_LABELS, refuse_undeclared_views
@@ -37,7 +38,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_cli(app)
     register_template_helpers(app)
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(role_labels=ROLE_LABELS, action_label=action_label)
+    app.jinja_env.globals.update(
+        role_labels=ROLE_LABELS, action_label=action_label, sensitive_flags=SENSITIVE_FLAGS
+    )
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

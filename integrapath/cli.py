@@ -1,5 +1,7 @@
 """Command-line tasks: ``flask --app integrapath create-admin`` and ``seed-demo``."""
 
+from datetime import date, timedelta
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -8,7 +10,11 @@ from .admin.models import Municipality, Organisation, OrganisationKind
 from .audit import record_event
 from .auth.models import User
 from .auth.services import find_user_by_email, normalise_email
+from .cases.models import Case, ResidenceCategory, Sex
+from .cases.services import CaseData, register_case
 from .extensions import db
+from .i18n import SUPPORTED_LOCALES
+from .pathway.models import Stage
 from .security import Role
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -33,6 +39,83 @@ DEMO_MUNICIPALITIES = [
             ("oksana", "Oksana Melnyk", "uk"),
             ("farid", "Farid Rahimi", "fa"),
         ],
+        # (given, family, latin given, latin family, birth, sex, nationality, language, category)
+        "cases": [
+            ("Amina", "Haddad", None, None, "1991-03-14", "female", "SY", "ar", "refugee", "amina"),
+            (
+                "Оксана",
+                "Мельник",
+                "Oksana",
+                "Melnyk",
+                "1986-09-02",
+                "female",
+                "UA",
+                "uk",
+                "subsidiary_protection",
+                "oksana",
+            ),
+            (
+                "فرید",
+                "رحیمی",
+                "Farid",
+                "Rahimi",
+                "1998-01-20",
+                "male",
+                "AF",
+                "prs",
+                "resettled",
+                "farid",
+            ),
+            ("Yonas", "Tesfaye", None, None, "2001-06-30", "male", "ER", "ti", "refugee", None),
+            (
+                "Layla",
+                "Haddad",
+                None,
+                None,
+                "2015-11-05",
+                "female",
+                "SY",
+                "ar",
+                "family_reunification",
+                None,
+            ),
+            (
+                "José",
+                "Müller Pérez",
+                None,
+                None,
+                "1979-12-24",
+                "male",
+                "CO",
+                "es",
+                "labour_migrant",
+                None,
+            ),
+            (
+                "Priya",
+                "Raman",
+                None,
+                None,
+                "1993-04-18",
+                "female",
+                "IN",
+                "ta",
+                "highly_skilled",
+                None,
+            ),
+            (
+                "Mohammed",
+                "Al-Hassan",
+                None,
+                None,
+                "1988-07-07",
+                "male",
+                "IQ",
+                "ar",
+                "asylum_applicant",
+                None,
+            ),
+        ],
     },
     {
         "code": "BMT",
@@ -51,6 +134,44 @@ DEMO_MUNICIPALITIES = [
         "newcomers": [
             ("yusuf", "Yusuf Al-Khatib", "ar"),
             ("daria", "Daria Kovalenko", "uk"),
+        ],
+        "cases": [
+            (
+                "Yusuf",
+                "Al-Khatib",
+                None,
+                None,
+                "1984-02-11",
+                "male",
+                "SY",
+                "ar",
+                "refugee",
+                "yusuf",
+            ),
+            (
+                "Дарія",
+                "Коваленко",
+                "Daria",
+                "Kovalenko",
+                "1995-05-27",
+                "female",
+                "UA",
+                "uk",
+                "subsidiary_protection",
+                "daria",
+            ),
+            (
+                "Aïcha",
+                "Diallo",
+                None,
+                None,
+                "1999-08-15",
+                "female",
+                "GN",
+                "fr",
+                "asylum_applicant",
+                None,
+            ),
         ],
     },
 ]
@@ -88,6 +209,47 @@ def _ensure_user(email: str, password: str, **values) -> tuple[User, bool]:
     db.session.flush()
     record_event("user_created", user, actor=None, changes={"role": [None, user.role.value]})
     return user, True
+
+
+def _seed_cases(municipality: Municipality, spec: dict) -> None:
+    """Open demo case files, each newcomer account linked to its own file."""
+    if db.session.scalar(select(Case.id).where(Case.municipality_id == municipality.id).limit(1)):
+        return
+    caseworker = find_user_by_email(f"caseworker@{spec['domain']}")
+    colleague = find_user_by_email(f"caseworker2@{spec['domain']}")
+    for number, row in enumerate(spec["cases"]):
+        given, family, given_latin, family_latin, born, sex, country, language, category, login = (
+            row
+        )
+        data = CaseData(
+            values={
+                "given_names": given,
+                "family_name": family,
+                "given_names_latin": given_latin,
+                "family_name_latin": family_latin,
+                "date_of_birth": date.fromisoformat(born),
+                "sex": Sex(sex),
+                "country_of_birth": country,
+                "preferred_language": language if language in SUPPORTED_LOCALES else "en",
+                "phone": None,
+                "email": None,
+                "address": None,
+                "residence_category": ResidenceCategory(category),
+                "permit_number": f"{spec['code']}{7310452 + number}",
+                "permit_issued_on": date.today() - timedelta(days=400 + 30 * number),
+                "permit_expires_on": date.today() + timedelta(days=45 + 120 * number),
+                "arrived_in_country_on": date.today() - timedelta(days=500 + 30 * number),
+                "arrived_in_municipality_on": date.today() - timedelta(days=420 + 30 * number),
+                "caseworker_id": (caseworker if number % 3 else colleague).id,
+            },
+            nationalities=[country],
+            mother_tongue=language,
+            languages=["en"] if number % 2 else [],
+            stage=Stage.EARLY_INTEGRATION if number % 2 else Stage.ARRIVAL,
+        )
+        case = register_case(data, caseworker, confirmed_new_person=True)
+        if login:
+            case.account_id = find_user_by_email(f"{login}@{spec['domain']}").id
 
 
 @click.command("create-admin")
@@ -157,6 +319,7 @@ def seed_demo():
                 preferred_locale=locale,
             )
             rows.append((municipality.name, role.value, user.email))
+        _seed_cases(municipality, spec)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

@@ -1,6 +1,8 @@
 """Supported locales, locale selection, text direction and formatting helpers."""
 
+import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 
 from babel import Locale
 from flask import current_app, g, request, session
@@ -66,9 +68,72 @@ def register_template_helpers(app) -> None:
         get_locale=get_locale,
         text_direction=text_direction,
         locale_choices=locale_choices,
+        country_name=country_name,
+        language_name=language_name,
     )
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,
         number=format_decimal,
     )
+
+
+# Babel's territory list also has regions and groupings that are not countries.
+NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+# ISO 639-3 codes without a two-letter code that matter for newcomers, and the Babel
+# locale that carries their name.
+EXTRA_LANGUAGES = {"prs": "fa_AF", "ckb": "ckb", "sdh": "sdh"}
+
+
+@lru_cache(maxsize=16)
+def _countries(locale_code: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale_code).territories
+    countries = [
+        (code, name)
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return tuple(sorted(countries, key=lambda item: _sort_key(item[1])))
+
+
+@lru_cache(maxsize=16)
+def _languages(locale_code: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale_code).languages
+    languages = {code: name for code, name in names.items() if len(code) == 2}
+    for code, babel_code in EXTRA_LANGUAGES.items():
+        languages[code] = names.get(babel_code) or names.get(code) or code
+    return tuple(sorted(languages.items(), key=lambda item: _sort_key(item[1])))
+
+
+def _sort_key(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).casefold()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes with names in the current language, sorted by name."""
+    return list(_countries(str(get_locale())))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """ISO 639 codes with names in the current language, sorted by name."""
+    return list(_languages(str(get_locale())))
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return dict(_countries(str(get_locale()))).get(code, code)
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return dict(_languages(str(get_locale()))).get(code, code)
+
+
+def is_country(code: str) -> bool:
+    return code in dict(_countries("en"))
+
+
+def is_language(code: str) -> bool:
+    return code in dict(_languages("en"))

@@ -1,12 +1,565 @@
-"""Caseworker pages for case files."""
+"""Caseworker pages for case files: caseload, registration, the file, and its actions."""
 
-from flask import render_template
+from datetime import date
 
-from ..security import Role, allow
-from . import bp
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..admin.models import Municipality
+from ..audit import record_event
+from ..extensions import db
+from ..security import Role, allow, get_scoped_or_404, scoped
+from . import bp, services, spreadsheets
+from .forms import (
+    AmendmentForm,
+    CaseForm,
+    CaseloadFilterForm,
+    CloseCaseForm,
+    ConsentForm,
+    DeclineTransferForm,
+    DependantForm,
+    HouseholdLinkForm,
+    ImportForm,
+    NoteForm,
+    ReassignForm,
+    TransferForm,
+    WithdrawConsentForm,
+)
+from .models import Case, CaseImport, CaseNote, CaseTransfer, Consent, Dependant, HouseholdLink
+
+caseworker_only = allow(Role.CASEWORKER)
+
+
+def _caseworker_choices(blank_label=None):
+    people = [
+        (user.id, user.full_name) for user in services.caseworkers_of(current_user.municipality_id)
+    ]
+    return [("", blank_label or _("Not assigned"))] + people
+
+
+def _show_error(form, error: services.CaseError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# -- caseload ---------------------------------------------------------------------------------
+
+
+def _caseload_filters() -> tuple[CaseloadFilterForm, services.CaseloadFilters]:
+    form = CaseloadFilterForm(request.args)
+    form.caseworker.choices = [("mine", _("My cases")), ("", _("All caseworkers"))] + [
+        (str(user_id), name) for user_id, name in _caseworker_choices()[1:]
+    ]
+    valid = form.validate()
+    choice = form.caseworker.data if valid else "mine"
+    filters = services.CaseloadFilters(
+        q=form.q.data if valid else None,
+        mine=choice == "mine",
+        caseworker_id=int(choice) if valid and choice and choice.isdigit() else None,
+        stage=form.stage.data if valid else None,
+        status=form.status.data if valid else "active",
+        residence_category=form.residence_category.data if valid else None,
+        nationality=form.nationality.data if valid else None,
+        flag=form.flag.data if valid else None,
+        permit_expiring=bool(form.permit_expiring.data) if valid else False,
+        sort=form.sort.data if valid else "name",
+    )
+    return form, filters
 
 
 @bp.route("/")
-@allow(Role.CASEWORKER)
+@caseworker_only
 def caseload():
-    return render_template("cases/caseload.html")
+    form, filters = _caseload_filters()
+    page = db.paginate(
+        services.caseload_query(current_user, filters),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template(
+        "cases/caseload.html",
+        page=page,
+        filters=form,
+        incoming=len(services.incoming_transfers(current_user)),
+        permit_alert=services.permit_alert,
+    )
+
+
+@bp.route("/export.csv")
+@caseworker_only
+def export_caseload():
+    _form, filters = _caseload_filters()
+    statement = services.caseload_query(current_user, filters)
+    cases = db.session.scalars(statement).unique().all()
+    record_event(
+        "caseload_exported",
+        actor=current_user,
+        changes={
+            "rows": [None, len(cases)],
+            "filters": [None, request.query_string.decode()[:500]],
+        },
+    )
+    filename = f"caseload-{date.today().isoformat()}.csv"
+    # Rendered before the response, while the rows are still bound to the session.
+    return Response(
+        "".join(spreadsheets.export_rows(cases)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- registration and editing -----------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@caseworker_only
+def register():
+    form = CaseForm()
+    form.caseworker_id.choices = _caseworker_choices()
+    if request.method == "GET":
+        form.caseworker_id.data = current_user.id
+        form.preferred_language.data = current_user.municipality.default_locale
+    duplicates = []
+    if form.validate_on_submit():
+        try:
+            case = services.register_case(
+                form.case_data(), current_user, confirmed_new_person=form.confirm_new_person.data
+            )
+        except services.PossibleDuplicates as found:
+            duplicates = found.cases
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(
+                _(
+                    "Case file %(reference)s opened for %(name)s.",
+                    reference=case.reference,
+                    name=case.full_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("cases.case_file", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=None, duplicates=duplicates)
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@caseworker_only
+def edit(case_id: int):
+    case = _load_case(case_id)
+    form = CaseForm(obj=case)
+    form.caseworker_id.choices = _caseworker_choices()
+    del form.stage, form.confirm_new_person  # the stage moves through the pathway, not here
+    if request.method == "GET":
+        form.nationalities.data = [n.country_code for n in case.nationalities]
+        form.mother_tongue.data = next(
+            (lang.language_code for lang in case.languages if lang.mother_tongue), ""
+        )
+        form.languages.data = [
+            lang.language_code for lang in case.languages if not lang.mother_tongue
+        ]
+    if form.validate_on_submit():
+        data = form.case_data()
+        try:
+            services.update_case(case, data, current_user)
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("The case file has been saved."), "success")
+            return redirect(url_for("cases.case_file", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=case, duplicates=[])
+
+
+def _load_case(case_id: int) -> Case:
+    case = services.load_case_file(case_id, current_user)
+    if case is None:
+        abort(404)
+    return case
+
+
+# -- the case file ------------------------------------------------------------------------------
+
+
+def _render_case_file(case: Case, status: int = 200, **forms):
+    """Render the case page; ``forms`` replaces a section's empty form by one with errors."""
+    reassign = ReassignForm(caseworker_id=case.caseworker_id)
+    reassign.caseworker_id.choices = _caseworker_choices()
+    transfer = TransferForm()
+    transfer.to_municipality_id.choices = [("", _("Choose…"))] + [
+        (m.id, m.name)
+        for m in db.session.scalars(
+            select(Municipality)
+            .where(Municipality.id != case.municipality_id)
+            .order_by(Municipality.name)
+        )
+    ]
+    context = {
+        "note_form": NoteForm(formdata=None),
+        "amendment_form": AmendmentForm(formdata=None),
+        "link_form": HouseholdLinkForm(formdata=None),
+        "dependant_form": DependantForm(formdata=None),
+        "consent_form": ConsentForm(formdata=None),
+        "withdraw_form": WithdrawConsentForm(formdata=None),
+        "reassign_form": reassign,
+        "transfer_form": transfer,
+        "close_form": CloseCaseForm(formdata=None),
+        **forms,
+    }
+    services.record_case_view(case, current_user)
+    return (
+        render_template(
+            "cases/case_file.html",
+            case=case,
+            alert=services.permit_alert(case),
+            notes=services.notes_of(case),
+            household=services.household_of(case, current_user),
+            dependants=services.dependants_of(case),
+            consents=services.consent_history(case),
+            transfer=services.pending_transfer(case),
+            timeline=services.case_timeline(case),
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:case_id>")
+@caseworker_only
+def case_file(case_id: int):
+    return _render_case_file(_load_case(case_id))
+
+
+def _back_to(case: Case, section: str):
+    return redirect(url_for("cases.case_file", case_id=case.id, _anchor=section))
+
+
+@bp.route("/<int:case_id>/notes", methods=["POST"])
+@caseworker_only
+def add_note(case_id: int):
+    case = _load_case(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_case_file(case, note_form=form)
+    services.add_note(case, form.category.data, form.text.data, current_user)
+    flash(_("Note added."), "success")
+    return _back_to(case, "notes")
+
+
+@bp.route("/<int:case_id>/notes/<int:note_id>/amend", methods=["POST"])
+@caseworker_only
+def amend_note(case_id: int, note_id: int):
+    case = _load_case(case_id)
+    original = db.session.get(CaseNote, note_id)
+    if original is None or original.case_id != case.id:
+        abort(404)
+    form = AmendmentForm()
+    if not form.validate_on_submit():
+        form.note_id = note_id
+        return _render_case_file(case, amendment_form=form)
+    services.add_note(case, original.category, form.text.data, current_user, amends=original)
+    flash(_("Correction added. The original note is kept."), "success")
+    return _back_to(case, "notes")
+
+
+@bp.route("/<int:case_id>/household", methods=["POST"])
+@caseworker_only
+def link_household(case_id: int):
+    case = _load_case(case_id)
+    form = HouseholdLinkForm()
+    if form.validate_on_submit():
+        relative = db.session.scalar(
+            scoped(select(Case), current_user).where(
+                Case.reference == form.reference.data.strip().upper()
+            )
+        )
+        try:
+            if relative is None:
+                raise services.CaseError(
+                    _("No case with this reference in your municipality."), "reference"
+                )
+            services.link_household(case, relative, form.relation.data, current_user)
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Files linked."), "success")
+            return _back_to(case, "household")
+    return _render_case_file(case, link_form=form)
+
+
+@bp.route("/<int:case_id>/household/<int:link_id>/remove", methods=["POST"])
+@caseworker_only
+def unlink_household(case_id: int, link_id: int):
+    case = _load_case(case_id)
+    link = db.session.get(HouseholdLink, link_id)
+    if link is None or link.case_id != case.id:
+        abort(404)
+    services.unlink_household(case, link, current_user)
+    flash(_("Link removed."), "success")
+    return _back_to(case, "household")
+
+
+@bp.route("/<int:case_id>/dependants", methods=["POST"])
+@caseworker_only
+def add_dependant(case_id: int):
+    case = _load_case(case_id)
+    form = DependantForm()
+    if not form.validate_on_submit():
+        return _render_case_file(case, dependant_form=form)
+    services.add_dependant(
+        case, form.name.data, form.birth_year.data, form.relation.data, current_user
+    )
+    flash(_("Family member added."), "success")
+    return _back_to(case, "household")
+
+
+@bp.route("/<int:case_id>/dependants/<int:dependant_id>/remove", methods=["POST"])
+@caseworker_only
+def remove_dependant(case_id: int, dependant_id: int):
+    case = _load_case(case_id)
+    dependant = db.session.get(Dependant, dependant_id)
+    if dependant is None or dependant.case_id != case.id:
+        abort(404)
+    services.remove_dependant(case, dependant, current_user)
+    flash(_("Family member removed."), "success")
+    return _back_to(case, "household")
+
+
+@bp.route("/<int:case_id>/consents", methods=["POST"])
+@caseworker_only
+def record_consent(case_id: int):
+    case = _load_case(case_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            services.record_consent(
+                case, form.purpose.data, form.given_on.data, form.method.data, current_user
+            )
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Consent recorded."), "success")
+            return _back_to(case, "consent")
+    return _render_case_file(case, consent_form=form)
+
+
+@bp.route("/<int:case_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
+@caseworker_only
+def withdraw_consent(case_id: int, consent_id: int):
+    case = _load_case(case_id)
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.case_id != case.id:
+        abort(404)
+    form = WithdrawConsentForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user)
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Withdrawal recorded."), "success")
+            return _back_to(case, "consent")
+    form.consent_id = consent_id
+    return _render_case_file(case, withdraw_form=form)
+
+
+@bp.route("/<int:case_id>/reassign", methods=["POST"])
+@caseworker_only
+def reassign(case_id: int):
+    case = _load_case(case_id)
+    form = ReassignForm()
+    form.caseworker_id.choices = _caseworker_choices()
+    if form.validate_on_submit():
+        try:
+            services.reassign_case(case, form.caseworker_id.data, current_user)
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Caseworker changed."), "success")
+            return _back_to(case, "actions")
+    return _render_case_file(case, reassign_form=form)
+
+
+@bp.route("/<int:case_id>/transfer", methods=["POST"])
+@caseworker_only
+def request_transfer(case_id: int):
+    case = _load_case(case_id)
+    form = TransferForm()
+    form.to_municipality_id.choices = [("", "")] + [
+        (m.id, m.name) for m in db.session.scalars(select(Municipality))
+    ]
+    if form.validate_on_submit():
+        try:
+            services.request_transfer(
+                case, form.to_municipality_id.data, form.reason.data, current_user
+            )
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(
+                _("Transfer requested. The case stays here until the other municipality accepts."),
+                "success",
+            )
+            return _back_to(case, "actions")
+    return _render_case_file(case, transfer_form=form)
+
+
+@bp.route("/<int:case_id>/close", methods=["POST"])
+@caseworker_only
+def close(case_id: int):
+    case = _load_case(case_id)
+    form = CloseCaseForm()
+    if form.validate_on_submit():
+        try:
+            services.close_case(case, form.reason.data, form.closed_on.data, current_user)
+        except services.CaseError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Case closed."), "success")
+            return _back_to(case, "actions")
+    return _render_case_file(case, close_form=form)
+
+
+@bp.route("/<int:case_id>/reopen", methods=["POST"])
+@caseworker_only
+def reopen(case_id: int):
+    case = _load_case(case_id)
+    try:
+        services.reopen_case(case, current_user)
+    except services.CaseError as error:
+        flash(error.message, "danger")
+    else:
+        flash(_("Case reopened."), "success")
+    return _back_to(case, "actions")
+
+
+# -- transfers ------------------------------------------------------------------------------------
+
+
+@bp.route("/transfers")
+@caseworker_only
+def transfers():
+    return render_template(
+        "cases/transfers.html",
+        transfers=services.incoming_transfers(current_user),
+        decline_form=DeclineTransferForm(),
+    )
+
+
+def _incoming(transfer_id: int) -> CaseTransfer:
+    transfer = db.session.get(CaseTransfer, transfer_id)
+    if transfer is None or transfer.to_municipality_id != current_user.municipality_id:
+        abort(404)
+    return transfer
+
+
+@bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
+@caseworker_only
+def accept_transfer(transfer_id: int):
+    transfer = _incoming(transfer_id)
+    try:
+        case = services.accept_transfer(transfer, current_user)
+    except services.CaseError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("cases.transfers"))
+    flash(
+        _(
+            "You have taken over the case. Its new reference is %(reference)s.",
+            reference=case.reference,
+        ),
+        "success",
+    )
+    return redirect(url_for("cases.case_file", case_id=case.id))
+
+
+@bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
+@caseworker_only
+def decline_transfer(transfer_id: int):
+    transfer = _incoming(transfer_id)
+    form = DeclineTransferForm()
+    if form.validate_on_submit():
+        try:
+            services.decline_transfer(transfer, form.reason.data, current_user)
+        except services.CaseError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Transfer declined. The sending municipality keeps the case."), "success")
+        return redirect(url_for("cases.transfers"))
+    form.transfer_id = transfer_id
+    return render_template(
+        "cases/transfers.html",
+        transfers=services.incoming_transfers(current_user),
+        decline_form=form,
+    )
+
+
+# -- CSV import -----------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@caseworker_only
+def import_upload():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            content = spreadsheets.decode_upload(upload.read())
+            _header, rows = spreadsheets.read_rows(content)
+        except spreadsheets.ImportFileError as error:
+            form.file.errors = [*form.file.errors, error.message]
+        else:
+            stored = spreadsheets.store_upload(
+                upload.filename or "import.csv", content, len(rows), current_user
+            )
+            return redirect(url_for("cases.import_preview", import_id=stored.id))
+    return render_template("cases/import.html", form=form)
+
+
+@bp.route("/import/template.csv")
+@caseworker_only
+def import_template():
+    return Response(
+        spreadsheets.import_template(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="integrapath-import-template.csv"'},
+    )
+
+
+@bp.route("/import/<int:import_id>", methods=["GET", "POST"])
+@caseworker_only
+def import_preview(import_id: int):
+    upload = get_scoped_or_404(CaseImport, import_id)
+    if upload.imported_at is not None:
+        flash(_("This file has been imported already."), "info")
+        return redirect(url_for("cases.caseload"))
+    _header, rows = spreadsheets.read_rows(upload.content)
+    results = spreadsheets.check_rows(rows, current_user, CaseForm)
+    failed = [result for result in results if not result.ok]
+    # CSRFProtect has checked the token of the confirming POST before we get here.
+    if request.method == "POST" and not failed:
+        cases = spreadsheets.import_cases(upload, results, current_user)
+        flash(
+            _(
+                "%(count)s case files imported from %(file)s.",
+                count=len(cases),
+                file=upload.filename,
+            ),
+            "success",
+        )
+        return redirect(url_for("cases.caseload", caseworker=""))
+    return render_template(
+        "cases/import_preview.html", upload=upload, results=results, failed=failed
+    )

@@ -1,0 +1,324 @@
+"""Forms for case files. The registration form also checks each row of a CSV import."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..i18n import (
+    SUPPORTED_LOCALES,
+    country_choices,
+    labelled_choices,
+    language_choices,
+    locale_name,
+)
+from ..pathway.models import Stage
+from .models import (
+    SENSITIVE_FLAGS,
+    ClosingReason,
+    ConsentMethod,
+    ConsentPurpose,
+    NoteCategory,
+    Relation,
+    ResidenceCategory,
+    Sex,
+)
+from .services import CASE_FIELDS, CaseData
+
+OLDEST_AGE = 120
+
+
+def _none_choice(choices, label=None):
+    return [("", label or _l("Not known")), *choices]
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def not_in_future(form, field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("This date cannot be in the future."))
+
+
+def _after_birth(form, field) -> None:
+    birth = form.date_of_birth.data
+    if field.data and birth and field.data < birth:
+        raise ValidationError(_l("This date is before the date of birth."))
+
+
+class CaseForm(FlaskForm):
+    """Registration and editing of a case file."""
+
+    given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=120)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
+    given_names_latin = StringField(
+        _l("Given names in Latin letters"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Only if the name is written in another script, as in the passport."),
+    )
+    family_name_latin = StringField(
+        _l("Family name in Latin letters"), validators=[Optional(), Length(max=120)]
+    )
+    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(), not_in_future])
+    sex = SelectField(_l("Sex"), choices=lambda: labelled_choices(Sex))
+    country_of_birth = SelectField(
+        _l("Country of birth"), choices=lambda: _none_choice(country_choices())
+    )
+    nationalities = SelectMultipleField(
+        _l("Nationalities"),
+        choices=country_choices,
+        description=_l("Choose one or more; hold Ctrl (or ⌘) to choose several."),
+    )
+    mother_tongue = SelectField(
+        _l("Mother tongue"), choices=lambda: _none_choice(language_choices())
+    )
+    languages = SelectMultipleField(
+        _l("Other languages spoken"),
+        choices=language_choices,
+        description=_l("Hold Ctrl (or ⌘) to choose several."),
+    )
+    preferred_language = SelectField(
+        _l("Preferred language for letters and the portal"),
+        choices=lambda: [(code, locale_name(code)) for code in SUPPORTED_LOCALES],
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9 ()./-]{6,25}$",
+                message=_l("Use digits, spaces and an optional leading +."),
+            ),
+        ],
+    )
+    email = StringField(_l("E-mail address"), validators=[Optional(), Email(), Length(max=254)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    residence_category = SelectField(
+        _l("Residence category"), choices=lambda: labelled_choices(ResidenceCategory)
+    )
+    permit_number = StringField(
+        _l("Residence permit number"), validators=[Optional(), Length(max=40)]
+    )
+    permit_issued_on = DateField(_l("Permit issued on"), validators=[Optional(), not_in_future])
+    permit_expires_on = DateField(_l("Permit expires on"), validators=[Optional()])
+    arrived_in_country_on = DateField(
+        _l("Arrival in the country"), validators=[Optional(), not_in_future, _after_birth]
+    )
+    arrived_in_municipality_on = DateField(
+        _l("Arrival in the municipality"), validators=[Optional(), not_in_future, _after_birth]
+    )
+    caseworker_id = SelectField(_l("Caseworker"), coerce=_optional_int)
+    stage = SelectField(
+        _l("Starting stage"),
+        choices=lambda: labelled_choices(Stage),
+        default=Stage.ARRIVAL.value,
+        description=_l("Usually pre-departure or arrival."),
+    )
+    unaccompanied_minor = BooleanField(SENSITIVE_FLAGS["unaccompanied_minor"])
+    disability = BooleanField(SENSITIVE_FLAGS["disability"])
+    health_need = BooleanField(SENSITIVE_FLAGS["health_need"])
+    psychosocial_need = BooleanField(SENSITIVE_FLAGS["psychosocial_need"])
+    single_parent = BooleanField(SENSITIVE_FLAGS["single_parent"])
+    trafficking_victim = BooleanField(SENSITIVE_FLAGS["trafficking_victim"])
+    confirm_new_person = BooleanField(
+        _l("I have checked the files above: this is a different person.")
+    )
+    submit = SubmitField(_l("Save case file"))
+
+    def validate_date_of_birth(self, field) -> None:
+        if field.data and (date.today().year - field.data.year) > OLDEST_AGE:
+            raise ValidationError(_l("Check the year: the person would be over 120 years old."))
+
+    def validate_permit_expires_on(self, field) -> None:
+        issued = self.permit_issued_on.data
+        if field.data and issued and field.data <= issued:
+            raise ValidationError(_l("The expiry date must be after the issue date."))
+
+    def validate_arrived_in_municipality_on(self, field) -> None:
+        country = self.arrived_in_country_on.data
+        if field.data and country and field.data < country:
+            raise ValidationError(
+                _l("Arrival in the municipality cannot be before arrival in the country.")
+            )
+
+    def validate_languages(self, field) -> None:
+        if self.mother_tongue.data and self.mother_tongue.data in (field.data or []):
+            field.data = [code for code in field.data if code != self.mother_tongue.data]
+
+    def case_data(self) -> CaseData:
+        """Return the typed values for the services."""
+        values = {name: getattr(self, name).data for name in CASE_FIELDS}
+        for name in ("given_names", "family_name", "given_names_latin", "family_name_latin",
+                     "phone", "email", "address", "permit_number"):  # fmt: skip
+            values[name] = (values[name] or "").strip() or None
+        values["country_of_birth"] = values["country_of_birth"] or None
+        values["sex"] = Sex(values["sex"])
+        values["residence_category"] = ResidenceCategory(values["residence_category"])
+        return CaseData(
+            values=values,
+            nationalities=list(self.nationalities.data or []),
+            languages=list(self.languages.data or []),
+            mother_tongue=self.mother_tongue.data or None,
+            stage=Stage(self.stage.data),
+            flags={name: bool(getattr(self, name).data) for name in SENSITIVE_FLAGS},
+        )
+
+
+class CaseloadFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name, reference or permit number"), validators=[Optional(), Length(max=100)]
+    )
+    caseworker = SelectField(_l("Caseworker"), default="mine")
+    stage = SelectField(
+        _l("Stage"), choices=lambda: [("", _l("Any")), *labelled_choices(Stage)], default=""
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=lambda: [("active", _l("Open")), ("closed", _l("Closed")), ("", _l("Any"))],
+        default="active",
+    )
+    residence_category = SelectField(
+        _l("Residence category"),
+        choices=lambda: [("", _l("Any")), *labelled_choices(ResidenceCategory)],
+        default="",
+    )
+    nationality = SelectField(
+        _l("Nationality"), choices=lambda: [("", _l("Any")), *country_choices()], default=""
+    )
+    flag = SelectField(
+        _l("Needs"),
+        choices=lambda: [("", _l("Any")), *SENSITIVE_FLAGS.items()],
+        default="",
+    )
+    permit_expiring = BooleanField(_l("Permit expires within 90 days"))
+    sort = SelectField(
+        _l("Sort by"),
+        choices=lambda: [
+            ("name", _l("Name")),
+            ("reference", _l("Reference")),
+            ("arrival", _l("Latest arrival")),
+            ("permit", _l("Permit expiry")),
+            ("updated", _l("Last change")),
+        ],
+        default="name",
+    )
+
+
+class NoteForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=lambda: labelled_choices(NoteCategory))
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+    amends = HiddenField()
+    submit = SubmitField(_l("Add note"))
+
+
+class AmendmentForm(FlaskForm):
+    text = TextAreaField(_l("Correction"), validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField(_l("Add correction"))
+
+
+class HouseholdLinkForm(FlaskForm):
+    reference = StringField(
+        _l("Reference of the relative's file"), validators=[DataRequired(), Length(max=32)]
+    )
+    relation = SelectField(_l("Relation"), choices=lambda: labelled_choices(Relation))
+    submit = SubmitField(_l("Link files"))
+
+
+class DependantForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    birth_year = IntegerField(
+        _l("Year of birth"),
+        validators=[
+            DataRequired(message=_l("Enter a year, e.g. 2019.")),
+            NumberRange(
+                min=1900,
+                max=date.today().year,
+                message=_l("Enter a year between %(min)s and %(max)s."),
+            ),
+        ],
+    )
+    relation = SelectField(
+        _l("Relation"), choices=lambda: labelled_choices(Relation), default="child"
+    )
+    submit = SubmitField(_l("Add family member"))
+
+
+class ConsentForm(FlaskForm):
+    purpose = SelectField(_l("Purpose"), choices=lambda: labelled_choices(ConsentPurpose))
+    given_on = DateField(
+        _l("Given on"), validators=[DataRequired(), not_in_future], default=date.today
+    )
+    method = SelectField(_l("How it was given"), choices=lambda: labelled_choices(ConsentMethod))
+    submit = SubmitField(_l("Record consent"))
+
+
+class WithdrawConsentForm(FlaskForm):
+    withdrawn_on = DateField(
+        _l("Withdrawn on"), validators=[DataRequired(), not_in_future], default=date.today
+    )
+    submit = SubmitField(_l("Record withdrawal"))
+
+
+class ReassignForm(FlaskForm):
+    caseworker_id = SelectField(_l("Caseworker"), coerce=_optional_int, validators=[DataRequired()])
+    submit = SubmitField(_l("Reassign"))
+
+
+class TransferForm(FlaskForm):
+    to_municipality_id = SelectField(
+        _l("Receiving municipality"), coerce=_optional_int, validators=[DataRequired()]
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Request transfer"))
+
+
+class DeclineTransferForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the transfer is declined"), validators=[DataRequired(), Length(max=1000)]
+    )
+    submit = SubmitField(_l("Decline"))
+
+
+class CloseCaseForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=lambda: labelled_choices(ClosingReason))
+    closed_on = DateField(
+        _l("Closed on"), validators=[DataRequired(), not_in_future], default=date.today
+    )
+    submit = SubmitField(_l("Close case"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+        description=_l(
+            "UTF-8, comma or semicolon separated, one person per row, "
+            "with the column names in the first row."
+        ),
+    )
+    submit = SubmitField(_l("Check file"))

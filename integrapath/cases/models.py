@@ -1,0 +1,464 @@
+"""The case file of a newcomer and what hangs off it: household, consent, notes, transfers."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
+from ..pathway.models import Stage
+from ..security import Role
+
+
+class Labelled(StrEnum):
+    """A string enum whose members have translated labels in ``LABELS``."""
+
+    @property
+    def label(self) -> str:
+        return self.labels()[self]
+
+    @classmethod
+    def labels(cls) -> dict:
+        raise NotImplementedError
+
+
+class Sex(Labelled):
+    FEMALE = "female"
+    MALE = "male"
+    DIVERSE = "diverse"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.FEMALE: _l("Female"),
+            cls.MALE: _l("Male"),
+            cls.DIVERSE: _l("Diverse"),
+            cls.UNKNOWN: _l("Not stated"),
+        }
+
+
+class ResidenceCategory(Labelled):
+    REFUGEE = "refugee"
+    SUBSIDIARY_PROTECTION = "subsidiary_protection"
+    ASYLUM_APPLICANT = "asylum_applicant"
+    RESETTLED = "resettled"
+    FAMILY_REUNIFICATION = "family_reunification"
+    LABOUR_MIGRANT = "labour_migrant"
+    HIGHLY_SKILLED = "highly_skilled"
+    STUDENT = "student"
+    OTHER = "other"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.REFUGEE: _l("Refugee (international protection)"),
+            cls.SUBSIDIARY_PROTECTION: _l("Subsidiary protection"),
+            cls.ASYLUM_APPLICANT: _l("Asylum applicant"),
+            cls.RESETTLED: _l("Resettled refugee"),
+            cls.FAMILY_REUNIFICATION: _l("Family reunification"),
+            cls.LABOUR_MIGRANT: _l("Labour migrant"),
+            cls.HIGHLY_SKILLED: _l("Highly skilled / EU Blue Card"),
+            cls.STUDENT: _l("Student"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class CaseStatus(Labelled):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+    @classmethod
+    def labels(cls):
+        return {cls.ACTIVE: _l("Open"), cls.CLOSED: _l("Closed")}
+
+
+class ClosingReason(Labelled):
+    PATHWAY_COMPLETED = "pathway_completed"
+    MOVED_AWAY = "moved_away"
+    LEFT_COUNTRY = "left_country"
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"
+    DECEASED = "deceased"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.PATHWAY_COMPLETED: _l("Pathway completed"),
+            cls.MOVED_AWAY: _l("Moved to another municipality"),
+            cls.LEFT_COUNTRY: _l("Left the country"),
+            cls.NO_LONGER_ELIGIBLE: _l("No longer eligible"),
+            cls.DECEASED: _l("Deceased"),
+            cls.DUPLICATE: _l("Duplicate file"),
+            cls.OTHER: _l("Other reason"),
+        }
+
+
+# Sensitive flags: column name -> label. Never shown to providers; every view is audited.
+SENSITIVE_FLAGS = {
+    "unaccompanied_minor": _l("Unaccompanied minor"),
+    "disability": _l("Disability"),
+    "health_need": _l("Health need"),
+    "psychosocial_need": _l("Psychosocial need"),
+    "single_parent": _l("Single parent"),
+    "trafficking_victim": _l("Victim of trafficking"),
+}
+
+
+class Case(TimestampMixin, db.Model):
+    """One newcomer's file in one municipality."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "reference"),
+        sa.Index("ix_case_file_caseload", "municipality_id", "caseworker_id", "status"),
+        sa.Index("ix_case_file_name_key", "municipality_id", "name_key"),
+        sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
+        sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on"),
+        sa.Index(
+            "ix_case_file_family_name", "municipality_id", "family_name_key", "given_names_key"
+        ),
+        sa.Index("ix_case_file_birth", "municipality_id", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="RESTRICT")
+    )
+    reference: Mapped[str] = mapped_column(sa.String(32))
+    # Names as the person writes them (any script), and an optional Latin transliteration.
+    given_names: Mapped[str] = mapped_column(sa.String(120))
+    family_name: Mapped[str] = mapped_column(sa.String(120))
+    given_names_latin: Mapped[str | None] = mapped_column(sa.String(120))
+    family_name_latin: Mapped[str | None] = mapped_column(sa.String(120))
+    # Lower-case ASCII forms of every name, for accent- and script-insensitive search.
+    name_key: Mapped[str] = mapped_column(sa.String(520))
+    family_name_key: Mapped[str] = mapped_column(sa.String(240))
+    given_names_key: Mapped[str] = mapped_column(sa.String(240))
+    date_of_birth: Mapped[date]
+    sex: Mapped[Sex] = mapped_column(enum_column(Sex, "sex"))
+    country_of_birth: Mapped[str | None] = mapped_column(sa.String(2))
+    preferred_language: Mapped[str] = mapped_column(sa.String(8))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    residence_category: Mapped[ResidenceCategory] = mapped_column(
+        enum_column(ResidenceCategory, "residence_category")
+    )
+    permit_number: Mapped[str | None] = mapped_column(sa.String(40))
+    permit_issued_on: Mapped[date | None]
+    permit_expires_on: Mapped[date | None]
+    arrived_in_country_on: Mapped[date | None]
+    arrived_in_municipality_on: Mapped[date | None]
+    caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # The newcomer's own portal account, once one is opened.
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"))
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus, "status"), default=CaseStatus.ACTIVE, server_default="active"
+    )
+    closing_reason: Mapped[ClosingReason | None] = mapped_column(
+        enum_column(ClosingReason, "closing_reason")
+    )
+    closed_on: Mapped[date | None]
+
+    unaccompanied_minor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    disability: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    health_need: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    psychosocial_need: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    single_parent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    trafficking_victim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    caseworker = relationship("User", foreign_keys=[caseworker_id], lazy="raise")
+    account = relationship("User", foreign_keys=[account_id], lazy="raise")
+    municipality = relationship("Municipality", lazy="raise")
+    nationalities: Mapped[list["CaseNationality"]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseNationality.position", lazy="raise"
+    )
+    languages: Mapped[list["CaseLanguage"]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseLanguage.position", lazy="raise"
+    )
+    notes: WriteOnlyMapped["CaseNote"] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @classmethod
+    def tenant_filter(cls, user):
+        """Staff of the municipality see its cases; a newcomer sees only their own file.
+
+        Providers see no case file: they reach participants through enrolments only.
+        """
+        if user.role in (Role.CASEWORKER, Role.ADMIN):
+            return cls.municipality_id == user.municipality_id
+        if user.role == Role.MIGRANT:
+            return cls.account_id == user.id
+        return sa.false()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+    @property
+    def latin_name(self) -> str | None:
+        if not (self.given_names_latin or self.family_name_latin):
+            return None
+        return " ".join(part for part in (self.given_names_latin, self.family_name_latin) if part)
+
+    @property
+    def active_flags(self) -> list[str]:
+        return [name for name in SENSITIVE_FLAGS if getattr(self, name)]
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference}>"
+
+
+class CaseNationality(db.Model):
+    __tablename__ = "case_nationality"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "country_code"),
+        sa.Index("ix_case_nationality_country", "country_code", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    country_code: Mapped[str] = mapped_column(sa.String(2))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class CaseLanguage(db.Model):
+    __tablename__ = "case_language"
+    __table_args__ = (sa.UniqueConstraint("case_id", "language_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    language_code: Mapped[str] = mapped_column(sa.String(8))
+    mother_tongue: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ReferenceCounter(db.Model):
+    """The last case number given out per municipality and year (one row, locked on use)."""
+
+    __tablename__ = "reference_counter"
+
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Relation(Labelled):
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    SIBLING = "sibling"
+    OTHER = "other"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.SPOUSE: _l("Spouse or partner"),
+            cls.CHILD: _l("Child"),
+            cls.PARENT: _l("Parent"),
+            cls.SIBLING: _l("Sibling"),
+            cls.OTHER: _l("Other relative"),
+        }
+
+    @property
+    def inverse(self) -> "Relation":
+        return {Relation.CHILD: Relation.PARENT, Relation.PARENT: Relation.CHILD}.get(self, self)
+
+
+class HouseholdLink(db.Model):
+    """A family tie between two case files, stored once in each direction."""
+
+    __tablename__ = "household_link"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "relative_id"),
+        sa.CheckConstraint("case_id != relative_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    relative_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    relation: Mapped[Relation] = mapped_column(enum_column(Relation, "relation"))
+
+    relative: Mapped[Case] = relationship(foreign_keys=[relative_id], lazy="raise")
+
+
+class Dependant(db.Model):
+    """A family member without a file of their own (used for childcare needs)."""
+
+    __tablename__ = "dependant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(160))
+    birth_year: Mapped[int]
+    relation: Mapped[Relation] = mapped_column(enum_column(Relation, "relation"))
+
+
+class ConsentPurpose(Labelled):
+    CASE_MANAGEMENT = "case_management"
+    PROVIDER_SHARING = "provider_sharing"
+    STATISTICS = "statistics"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.CASE_MANAGEMENT: _l("Case management"),
+            cls.PROVIDER_SHARING: _l("Sharing participation data with course providers"),
+            cls.STATISTICS: _l("Anonymous statistics"),
+        }
+
+
+class ConsentMethod(Labelled):
+    WRITTEN = "written"
+    VERBAL = "verbal"
+    PORTAL = "portal"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.WRITTEN: _l("Signed form"),
+            cls.VERBAL: _l("Verbally, with an interpreter if needed"),
+            cls.PORTAL: _l("In the portal"),
+        }
+
+
+class Consent(db.Model):
+    """A consent given for one purpose; withdrawal is recorded, never deleted."""
+
+    __tablename__ = "consent"
+    __table_args__ = (sa.Index("ix_consent_case_purpose", "case_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(enum_column(ConsentPurpose, "purpose"))
+    given_on: Mapped[date]
+    method: Mapped[ConsentMethod] = mapped_column(enum_column(ConsentMethod, "method"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_on: Mapped[date | None]
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class NoteCategory(Labelled):
+    GENERAL = "general"
+    HOUSING = "housing"
+    HEALTH = "health"
+    LANGUAGE = "language"
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    FAMILY = "family"
+    LEGAL = "legal"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.GENERAL: _l("General"),
+            cls.HOUSING: _l("Housing"),
+            cls.HEALTH: _l("Health"),
+            cls.LANGUAGE: _l("Language learning"),
+            cls.EMPLOYMENT: _l("Work"),
+            cls.EDUCATION: _l("Education and training"),
+            cls.FAMILY: _l("Family"),
+            cls.LEGAL: _l("Residence and legal matters"),
+        }
+
+
+class CaseNote(db.Model):
+    """A note on a case. Never edited: a correction is a new note that amends it."""
+
+    __tablename__ = "case_note"
+    __table_args__ = (sa.Index("ix_case_note_case_created", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    category: Mapped[NoteCategory] = mapped_column(enum_column(NoteCategory, "category"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    amends_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_note.id"), index=True)
+
+    author = relationship("User", lazy="raise")
+
+
+class TransferStatus(Labelled):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.PENDING: _l("Waiting for the receiving municipality"),
+            cls.ACCEPTED: _l("Accepted"),
+            cls.DECLINED: _l("Declined"),
+        }
+
+
+class CaseTransfer(db.Model):
+    """A request to hand a case over to another municipality."""
+
+    __tablename__ = "case_transfer"
+    __table_args__ = (
+        sa.Index("ix_case_transfer_incoming", "to_municipality_id", "status"),
+        sa.Index("ix_case_transfer_case", "case_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    from_municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    to_municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[TransferStatus] = mapped_column(
+        enum_column(TransferStatus, "status"), default=TransferStatus.PENDING
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    previous_reference: Mapped[str] = mapped_column(sa.String(32))
+
+    case: Mapped[Case] = relationship(lazy="raise")
+    from_municipality = relationship(
+        "Municipality", foreign_keys=[from_municipality_id], lazy="raise"
+    )
+    to_municipality = relationship("Municipality", foreign_keys=[to_municipality_id], lazy="raise")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="raise")
+
+
+class CaseImport(db.Model):
+    """An uploaded CSV file kept between its preview and the all-or-nothing import."""
+
+    __tablename__ = "case_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="CASCADE")
+    )
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[str] = mapped_column(sa.Text)
+    row_count: Mapped[int] = mapped_column(default=0)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @classmethod
+    def tenant_filter(cls, user):
+        return cls.municipality_id == user.municipality_id

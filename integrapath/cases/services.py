@@ -1,0 +1,784 @@
+"""Rules for case files: registration, search, household, consent, notes, transfers."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from anyascii import anyascii
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..admin.models import Municipality
+from ..audit import AuditEvent, diff, record_event
+from ..auth.models import User
+from ..extensions import db, utcnow
+from ..pathway.models import Stage, StageChange
+from ..security import Role, scoped
+from .models import (
+    SENSITIVE_FLAGS,
+    Case,
+    CaseLanguage,
+    CaseNationality,
+    CaseNote,
+    CaseStatus,
+    CaseTransfer,
+    ClosingReason,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    Dependant,
+    HouseholdLink,
+    NoteCategory,
+    ReferenceCounter,
+    Relation,
+    TransferStatus,
+)
+
+PERMIT_WARNING_DAYS = 90
+CASE_FIELDS = (
+    "given_names", "family_name", "given_names_latin", "family_name_latin", "date_of_birth",
+    "sex", "country_of_birth", "preferred_language", "phone", "email", "address",
+    "residence_category", "permit_number", "permit_issued_on", "permit_expires_on",
+    "arrived_in_country_on", "arrived_in_municipality_on", "caseworker_id",
+)  # fmt: skip
+VIEW_ACTIONS = ("case_viewed", "sensitive_flags_viewed")
+
+
+class CaseError(Exception):
+    """A rule about case files was broken; ``field`` names the form field if any."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PossibleDuplicates(Exception):
+    """Registration matches existing files; the caseworker must confirm it is someone else."""
+
+    def __init__(self, cases: list[Case]):
+        super().__init__(f"{len(cases)} possible duplicates")
+        self.cases = cases
+
+
+# -- names and references ----------------------------------------------------------------
+
+
+def name_key(*parts: str | None) -> str:
+    """Fold names to lower-case ASCII words: 'Müller' and 'Muller', 'Мельник' and 'Melnik'."""
+    text = anyascii(" ".join(part for part in parts if part)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _set_name_keys(case: Case) -> None:
+    case.family_name_key = name_key(case.family_name, case.family_name_latin)[:240]
+    case.given_names_key = name_key(case.given_names, case.given_names_latin)[:240]
+    case.name_key = name_key(
+        case.given_names, case.family_name, case.given_names_latin, case.family_name_latin
+    )[:520]
+
+
+def next_reference(municipality: Municipality, today: date | None = None) -> str:
+    """Give out the next reference, e.g. ``LND-2026-000123``, safely under concurrency.
+
+    The counter row is created if missing and incremented with one UPDATE, which locks
+    the row until the transaction ends, so two registrations never get the same number.
+    """
+    year = (today or date.today()).year
+    table = ReferenceCounter.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(table)
+        .values(municipality_id=municipality.id, year=year, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    number = db.session.execute(
+        sa.update(table)
+        .where(table.c.municipality_id == municipality.id, table.c.year == year)
+        .values(last_number=table.c.last_number + 1)
+        .returning(table.c.last_number)
+    ).scalar_one()
+    return f"{municipality.code}-{year}-{number:06d}"
+
+
+# -- registration and editing --------------------------------------------------------------
+
+
+@dataclass
+class CaseData:
+    """What a registration form or an import row says about a person."""
+
+    values: dict
+    nationalities: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    mother_tongue: str | None = None
+    stage: Stage = Stage.ARRIVAL
+    flags: dict[str, bool] = field(default_factory=dict)
+
+
+def find_possible_duplicates(
+    municipality_id: int,
+    *,
+    given_names: str,
+    family_name: str,
+    date_of_birth: date | None,
+    permit_number: str | None = None,
+    given_names_latin: str | None = None,
+    family_name_latin: str | None = None,
+    exclude_id: int | None = None,
+) -> list[Case]:
+    """Return files of the municipality with the same permit, or same name and birth date.
+
+    Names are compared folded (case, accents, script), and in either order, since given and
+    family names are often swapped between documents.
+    """
+    conditions = []
+    if permit_number:
+        conditions.append(func.upper(Case.permit_number) == permit_number.strip().upper())
+    if date_of_birth:
+        family = {name_key(family_name), name_key(family_name_latin)} - {""}
+        given = {name_key(given_names), name_key(given_names_latin)} - {""}
+        for family_key in family:
+            for given_key in given:
+                conditions.append(
+                    sa.and_(
+                        Case.date_of_birth == date_of_birth,
+                        sa.or_(
+                            sa.and_(
+                                Case.family_name_key.contains(family_key, autoescape=True),
+                                Case.given_names_key.contains(given_key, autoescape=True),
+                            ),
+                            sa.and_(
+                                Case.family_name_key.contains(given_key, autoescape=True),
+                                Case.given_names_key.contains(family_key, autoescape=True),
+                            ),
+                        ),
+                    )
+                )
+    if not conditions:
+        return []
+    statement = select(Case).where(Case.municipality_id == municipality_id, sa.or_(*conditions))
+    if exclude_id is not None:
+        statement = statement.where(Case.id != exclude_id)
+    return list(db.session.scalars(statement.order_by(Case.reference).limit(20)))
+
+
+def _set_nationalities(case: Case, codes: list[str]) -> None:
+    wanted = list(dict.fromkeys(codes))
+    case.nationalities = [
+        CaseNationality(country_code=code, position=position)
+        for position, code in enumerate(wanted)
+    ]
+
+
+def _set_languages(case: Case, codes: list[str], mother_tongue: str | None) -> None:
+    wanted = list(dict.fromkeys(([mother_tongue] if mother_tongue else []) + codes))
+    case.languages = [
+        CaseLanguage(language_code=code, mother_tongue=code == mother_tongue, position=position)
+        for position, code in enumerate(wanted)
+    ]
+
+
+def _check_caseworker(caseworker_id: int | None, municipality_id: int) -> None:
+    if caseworker_id is None:
+        return
+    caseworker = db.session.get(User, caseworker_id)
+    if (
+        caseworker is None
+        or caseworker.municipality_id != municipality_id
+        or caseworker.role != Role.CASEWORKER
+        or not caseworker.active
+    ):
+        raise CaseError(_l("Choose a caseworker of your municipality."), "caseworker_id")
+
+
+def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = False) -> Case:
+    """Open a case file in the actor's municipality.
+
+    :raise PossibleDuplicates: when likely duplicates exist and the caseworker has not
+        confirmed that this is someone else.
+    :raise CaseError: when the chosen caseworker is not one of the municipality.
+    """
+    values = data.values
+    _check_caseworker(values.get("caseworker_id"), actor.municipality_id)
+    if not confirmed_new_person:
+        duplicates = find_possible_duplicates(
+            actor.municipality_id,
+            given_names=values["given_names"],
+            family_name=values["family_name"],
+            given_names_latin=values.get("given_names_latin"),
+            family_name_latin=values.get("family_name_latin"),
+            date_of_birth=values["date_of_birth"],
+            permit_number=values.get("permit_number"),
+        )
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
+    case = Case(municipality_id=actor.municipality_id, stage=data.stage, **values)
+    for flag in SENSITIVE_FLAGS:
+        setattr(case, flag, bool(data.flags.get(flag)))
+    _set_name_keys(case)
+    _set_nationalities(case, data.nationalities)
+    _set_languages(case, data.languages, data.mother_tongue)
+    case.reference = next_reference(db.session.get(Municipality, actor.municipality_id))
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(StageChange(case_id=case.id, to_stage=data.stage, changed_by_id=actor.id))
+    record_event(
+        "case_registered",
+        case,
+        actor=actor,
+        changes={"reference": [None, case.reference], "stage": [None, data.stage.value]},
+    )
+    return case
+
+
+def update_case(case: Case, data: CaseData, actor: User) -> None:
+    """Save edits to the personal and residence details, keeping who changed what."""
+    _check_caseworker(data.values.get("caseworker_id"), case.municipality_id)
+    changes = diff(case, {**data.values, **data.flags})
+    old_nationalities = [n.country_code for n in case.nationalities]
+    old_languages = [language.language_code for language in case.languages]
+    for name, value in {**data.values, **data.flags}.items():
+        setattr(case, name, value)
+    _set_name_keys(case)
+    if old_nationalities != list(dict.fromkeys(data.nationalities)):
+        changes["nationalities"] = [" ".join(old_nationalities), " ".join(data.nationalities)]
+        _set_nationalities(case, data.nationalities)
+    new_languages = list(
+        dict.fromkeys(([data.mother_tongue] if data.mother_tongue else []) + data.languages)
+    )
+    if old_languages != new_languages or _mother_tongue(case) != data.mother_tongue:
+        changes["languages"] = [" ".join(old_languages), " ".join(new_languages)]
+        _set_languages(case, data.languages, data.mother_tongue)
+    if changes:
+        record_event("case_updated", case, actor=actor, changes=changes)
+
+
+def _mother_tongue(case: Case) -> str | None:
+    return next((lang.language_code for lang in case.languages if lang.mother_tongue), None)
+
+
+# -- finding cases -------------------------------------------------------------------------
+
+
+@dataclass
+class CaseloadFilters:
+    q: str | None = None
+    mine: bool = True
+    caseworker_id: int | None = None
+    stage: str | None = None
+    status: str | None = CaseStatus.ACTIVE.value
+    residence_category: str | None = None
+    nationality: str | None = None
+    flag: str | None = None
+    permit_expiring: bool = False
+    sort: str = "name"
+
+
+SORTS = {
+    "name": (Case.family_name_key, Case.given_names_key, Case.id),
+    "reference": (Case.reference,),
+    "arrival": (Case.arrived_in_municipality_on.desc(), Case.id),
+    "permit": (Case.permit_expires_on, Case.id),
+    "updated": (Case.updated_at.desc(), Case.id),
+}
+
+
+def caseload_query(user: User, filters: CaseloadFilters, today: date | None = None) -> Select:
+    """Return the select of the cases a caseworker asked for, eager-loading what lists show."""
+    statement = scoped(select(Case), user).options(
+        joinedload(Case.caseworker), selectinload(Case.nationalities)
+    )
+    if filters.q:
+        term = filters.q.strip()
+        folded = name_key(term)
+        matches = [Case.reference == term.upper(), func.upper(Case.permit_number) == term.upper()]
+        if folded:
+            matches.append(Case.name_key.contains(folded, autoescape=True))
+        statement = statement.where(sa.or_(*matches))
+    if filters.caseworker_id:
+        statement = statement.where(Case.caseworker_id == filters.caseworker_id)
+    elif filters.mine:
+        statement = statement.where(Case.caseworker_id == user.id)
+    if filters.stage:
+        statement = statement.where(Case.stage == Stage(filters.stage))
+    if filters.status:
+        statement = statement.where(Case.status == CaseStatus(filters.status))
+    if filters.residence_category:
+        statement = statement.where(Case.residence_category == filters.residence_category)
+    if filters.nationality:
+        statement = statement.where(
+            Case.id.in_(
+                select(CaseNationality.case_id).where(
+                    CaseNationality.country_code == filters.nationality
+                )
+            )
+        )
+    if filters.flag in SENSITIVE_FLAGS:
+        statement = statement.where(getattr(Case, filters.flag).is_(True))
+    if filters.permit_expiring:
+        today = today or date.today()
+        statement = statement.where(
+            Case.permit_expires_on.is_not(None),
+            Case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS),
+        )
+    return statement.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+
+
+def caseworkers_of(municipality_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.municipality_id == municipality_id,
+                User.role == Role.CASEWORKER,
+                User.active.is_(True),
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
+def load_case_file(case_id: int, user: User) -> Case | None:
+    """Load a case with what its page shows, within the user's scope."""
+    return db.session.scalar(
+        scoped(select(Case).where(Case.id == case_id), user).options(
+            joinedload(Case.caseworker),
+            selectinload(Case.nationalities),
+            selectinload(Case.languages),
+        )
+    )
+
+
+def permit_alert(case: Case, today: date | None = None) -> str | None:
+    """Say whether the residence permit has expired or expires within 90 days."""
+    if case.permit_expires_on is None:
+        return None
+    today = today or date.today()
+    if case.permit_expires_on < today:
+        return "expired"
+    if case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS):
+        return "expiring"
+    return None
+
+
+def record_case_view(case: Case, viewer: User) -> None:
+    """Audit each view of a case file, and separately each view of its sensitive flags."""
+    record_event("case_viewed", case, actor=viewer)
+    if viewer.role == Role.CASEWORKER and case.active_flags:
+        record_event(
+            "sensitive_flags_viewed",
+            case,
+            actor=viewer,
+            changes={"flags": [None, " ".join(case.active_flags)]},
+        )
+
+
+def case_timeline(case: Case, limit: int = 100) -> list[AuditEvent]:
+    """Return what happened to the case, newest first, without the page views."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "Case",
+                AuditEvent.object_id == case.id,
+                AuditEvent.action.not_in(VIEW_ACTIONS),
+            )
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- notes -----------------------------------------------------------------------------------
+
+
+def add_note(
+    case: Case, category: NoteCategory, text: str, actor: User, amends: CaseNote | None = None
+) -> CaseNote:
+    """Add a note, or an amendment that corrects an earlier note without changing it.
+
+    :raise CaseError: when the note to amend belongs to another case.
+    """
+    if amends is not None and amends.case_id != case.id:
+        raise CaseError(_l("This note belongs to another case."))
+    note = CaseNote(
+        case_id=case.id,
+        category=NoteCategory(category),
+        text=text.strip(),
+        author_id=actor.id,
+        amends_id=amends.id if amends else None,
+    )
+    db.session.add(note)
+    db.session.flush()
+    record_event(
+        "note_amended" if amends else "note_added",
+        case,
+        actor=actor,
+        changes={"note": [amends.id if amends else None, note.id]},
+    )
+    return note
+
+
+def notes_of(case: Case) -> list[tuple[CaseNote, list[CaseNote]]]:
+    """Return original notes, newest first, each with its amendments in order."""
+    notes = list(
+        db.session.scalars(
+            case.notes.select()
+            .options(joinedload(CaseNote.author))
+            .order_by(CaseNote.created_at, CaseNote.id)
+        )
+    )
+    amendments: dict[int, list[CaseNote]] = {}
+    for note in notes:
+        if note.amends_id:
+            amendments.setdefault(note.amends_id, []).append(note)
+    originals = [note for note in notes if not note.amends_id]
+    return [(note, amendments.get(note.id, [])) for note in reversed(originals)]
+
+
+# -- household -------------------------------------------------------------------------------
+
+
+def link_household(case: Case, relative: Case, relation: Relation, actor: User) -> None:
+    """Link two files of the same municipality as family, in both directions.
+
+    :raise CaseError: for a link to itself, across municipalities, or one that exists.
+    """
+    relation = Relation(relation)
+    if relative.id == case.id:
+        raise CaseError(_l("A case cannot be linked to itself."), "reference")
+    if relative.municipality_id != case.municipality_id:
+        raise CaseError(_l("No case with this reference in your municipality."), "reference")
+    exists = db.session.scalar(
+        select(HouseholdLink.id).where(
+            HouseholdLink.case_id == case.id, HouseholdLink.relative_id == relative.id
+        )
+    )
+    if exists:
+        raise CaseError(_l("These files are linked already."), "reference")
+    db.session.add(HouseholdLink(case_id=case.id, relative_id=relative.id, relation=relation))
+    db.session.add(
+        HouseholdLink(case_id=relative.id, relative_id=case.id, relation=relation.inverse)
+    )
+    for one, other, rel in ((case, relative, relation), (relative, case, relation.inverse)):
+        record_event(
+            "household_linked", one, actor=actor, changes={rel.value: [None, other.reference]}
+        )
+
+
+def unlink_household(case: Case, link: HouseholdLink, actor: User) -> None:
+    relative = db.session.get(Case, link.relative_id)
+    db.session.execute(
+        sa.delete(HouseholdLink).where(
+            sa.or_(
+                sa.and_(HouseholdLink.case_id == case.id, HouseholdLink.relative_id == relative.id),
+                sa.and_(HouseholdLink.case_id == relative.id, HouseholdLink.relative_id == case.id),
+            )
+        )
+    )
+    for one, other in ((case, relative), (relative, case)):
+        record_event(
+            "household_unlinked", one, actor=actor, changes={"relative": [other.reference, None]}
+        )
+
+
+def household_of(case: Case, viewer: User) -> list[HouseholdLink]:
+    """Return the family links whose other file the viewer may see."""
+    visible = scoped(select(Case.id), viewer)
+    return list(
+        db.session.scalars(
+            select(HouseholdLink)
+            .where(HouseholdLink.case_id == case.id, HouseholdLink.relative_id.in_(visible))
+            .options(joinedload(HouseholdLink.relative))
+            .order_by(HouseholdLink.id)
+        )
+    )
+
+
+def add_dependant(
+    case: Case, name: str, birth_year: int, relation: Relation, actor: User
+) -> Dependant:
+    dependant = Dependant(
+        case_id=case.id, name=name.strip(), birth_year=birth_year, relation=Relation(relation)
+    )
+    db.session.add(dependant)
+    db.session.flush()
+    record_event(
+        "dependant_added",
+        case,
+        actor=actor,
+        changes={"dependant": [None, f"{name} ({birth_year})"]},
+    )
+    return dependant
+
+
+def remove_dependant(case: Case, dependant: Dependant, actor: User) -> None:
+    record_event(
+        "dependant_removed",
+        case,
+        actor=actor,
+        changes={"dependant": [f"{dependant.name} ({dependant.birth_year})", None]},
+    )
+    db.session.delete(dependant)
+
+
+def dependants_of(case: Case) -> list[Dependant]:
+    return list(
+        db.session.scalars(
+            select(Dependant).where(Dependant.case_id == case.id).order_by(Dependant.birth_year)
+        )
+    )
+
+
+# -- consent -----------------------------------------------------------------------------------
+
+
+def record_consent(
+    case: Case, purpose: ConsentPurpose, given_on: date, method: ConsentMethod, actor: User
+) -> Consent:
+    """Record a consent given for one purpose.
+
+    :raise CaseError: when it is already in force, or dated in the future.
+    """
+    purpose = ConsentPurpose(purpose)
+    if given_on > date.today():
+        raise CaseError(_l("The date cannot be in the future."), "given_on")
+    if purpose in consents_in_force(case):
+        raise CaseError(_l("This consent is already in force."), "purpose")
+    consent = Consent(
+        case_id=case.id,
+        purpose=purpose,
+        given_on=given_on,
+        method=ConsentMethod(method),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    record_event(
+        "consent_given", case, actor=actor, changes={purpose.value: [None, given_on.isoformat()]}
+    )
+    return consent
+
+
+def withdraw_consent(case: Case, consent: Consent, withdrawn_on: date, actor: User) -> None:
+    """Record that a consent was withdrawn; the record itself is kept.
+
+    :raise CaseError: when it is withdrawn already or the date is impossible.
+    """
+    if consent.withdrawn_on is not None:
+        raise CaseError(_l("This consent has been withdrawn already."))
+    if withdrawn_on < consent.given_on or withdrawn_on > date.today():
+        raise CaseError(_l("The withdrawal date must lie between the consent and today."))
+    consent.withdrawn_on = withdrawn_on
+    record_event(
+        "consent_withdrawn",
+        case,
+        actor=actor,
+        changes={consent.purpose.value: [None, withdrawn_on.isoformat()]},
+    )
+
+
+def consent_history(case: Case) -> list[Consent]:
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(Consent.case_id == case.id)
+            .order_by(Consent.given_on.desc(), Consent.id.desc())
+        )
+    )
+
+
+def consents_in_force(case: Case) -> set[ConsentPurpose]:
+    return set(
+        db.session.scalars(
+            select(Consent.purpose).where(
+                Consent.case_id == case.id, Consent.withdrawn_on.is_(None)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    """What a course provider may know of a participant: the minimum to run a course."""
+
+    reference: str
+    name: str | None
+    preferred_language: str | None
+
+
+def participant_view(case: Case) -> ParticipantView:
+    """Show the provider the name and language only with the sharing consent in force."""
+    if ConsentPurpose.PROVIDER_SHARING in consents_in_force(case):
+        return ParticipantView(case.reference, case.full_name, case.preferred_language)
+    return ParticipantView(case.reference, None, None)
+
+
+# -- assignment, transfer, closing ------------------------------------------------------------
+
+
+def reassign_case(case: Case, caseworker_id: int, actor: User) -> None:
+    """Give the case to another caseworker of the municipality.
+
+    :raise CaseError: when the caseworker is not one of the municipality.
+    """
+    _check_caseworker(caseworker_id, case.municipality_id)
+    if case.caseworker_id == caseworker_id:
+        return
+    record_event(
+        "case_reassigned",
+        case,
+        actor=actor,
+        changes={"caseworker_id": [case.caseworker_id, caseworker_id]},
+    )
+    case.caseworker_id = caseworker_id
+
+
+def pending_transfer(case: Case) -> CaseTransfer | None:
+    return db.session.scalar(
+        select(CaseTransfer)
+        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == TransferStatus.PENDING)
+        .options(joinedload(CaseTransfer.to_municipality))
+    )
+
+
+def request_transfer(case: Case, to_municipality_id: int, reason: str, actor: User) -> CaseTransfer:
+    """Ask another municipality to take over the case.
+
+    :raise CaseError: when the target is this municipality, unknown, or a request is pending.
+    """
+    target = db.session.get(Municipality, to_municipality_id)
+    if target is None or target.id == case.municipality_id:
+        raise CaseError(_l("Choose another municipality."), "to_municipality_id")
+    if case.status != CaseStatus.ACTIVE:
+        raise CaseError(_l("Only an open case can be transferred."))
+    if pending_transfer(case) is not None:
+        raise CaseError(_l("A transfer of this case is already waiting for an answer."))
+    transfer = CaseTransfer(
+        case_id=case.id,
+        from_municipality_id=case.municipality_id,
+        to_municipality_id=target.id,
+        reason=reason.strip(),
+        requested_by_id=actor.id,
+        previous_reference=case.reference,
+    )
+    db.session.add(transfer)
+    db.session.flush()
+    record_event(
+        "transfer_requested", case, actor=actor, changes={"to_municipality": [None, target.code]}
+    )
+    return transfer
+
+
+def incoming_transfers(user: User) -> list[CaseTransfer]:
+    return list(
+        db.session.scalars(
+            select(CaseTransfer)
+            .where(
+                CaseTransfer.to_municipality_id == user.municipality_id,
+                CaseTransfer.status == TransferStatus.PENDING,
+            )
+            .options(
+                joinedload(CaseTransfer.case),
+                joinedload(CaseTransfer.from_municipality),
+                joinedload(CaseTransfer.requested_by),
+            )
+            .order_by(CaseTransfer.requested_at)
+        )
+    )
+
+
+def _check_incoming(transfer: CaseTransfer, actor: User) -> None:
+    if (
+        transfer.to_municipality_id != actor.municipality_id
+        or transfer.status != TransferStatus.PENDING
+    ):
+        raise CaseError(_l("This transfer is no longer waiting for an answer."))
+
+
+def accept_transfer(transfer: CaseTransfer, actor: User) -> Case:
+    """Take the case over: it moves with its history, gets a new reference and caseworker.
+
+    Household links to files that stay behind are removed; the sender loses access.
+    """
+    _check_incoming(transfer, actor)
+    case = db.session.get(Case, transfer.case_id)
+    receiving = db.session.get(Municipality, actor.municipality_id)
+    old_reference = case.reference
+    db.session.execute(
+        sa.delete(HouseholdLink).where(
+            sa.or_(HouseholdLink.case_id == case.id, HouseholdLink.relative_id == case.id)
+        )
+    )
+    case.municipality_id = receiving.id
+    case.caseworker_id = actor.id if actor.role == Role.CASEWORKER else None
+    case.reference = next_reference(receiving)
+    transfer.status = TransferStatus.ACCEPTED
+    transfer.decided_by_id = actor.id
+    transfer.decided_at = utcnow()
+    record_event(
+        "transfer_accepted",
+        case,
+        actor=actor,
+        municipality_id=receiving.id,
+        changes={
+            "reference": [old_reference, case.reference],
+            "municipality": [transfer.from_municipality_id, receiving.id],
+        },
+    )
+    return case
+
+
+def decline_transfer(transfer: CaseTransfer, reason: str, actor: User) -> None:
+    """Refuse the case; it stays with the sending municipality."""
+    _check_incoming(transfer, actor)
+    transfer.status = TransferStatus.DECLINED
+    transfer.decided_by_id = actor.id
+    transfer.decided_at = utcnow()
+    transfer.decline_reason = reason.strip()
+    case = db.session.get(Case, transfer.case_id)
+    record_event(
+        "transfer_declined",
+        case,
+        actor=actor,
+        municipality_id=transfer.from_municipality_id,
+        changes={"reason": [None, transfer.decline_reason]},
+    )
+
+
+def close_case(case: Case, reason: ClosingReason, closed_on: date, actor: User) -> None:
+    """Close the case with a reason.
+
+    :raise CaseError: when it is closed already or the date is impossible.
+    """
+    if case.status == CaseStatus.CLOSED:
+        raise CaseError(_l("This case is closed already."))
+    if closed_on > date.today():
+        raise CaseError(_l("The date cannot be in the future."), "closed_on")
+    if pending_transfer(case) is not None:
+        raise CaseError(_l("Wait for the answer to the transfer before closing the case."))
+    case.status = CaseStatus.CLOSED
+    case.closing_reason = ClosingReason(reason)
+    case.closed_on = closed_on
+    record_event(
+        "case_closed", case, actor=actor, changes={"reason": [None, case.closing_reason.value]}
+    )
+
+
+def reopen_case(case: Case, actor: User) -> None:
+    """Open a closed case again; the closing stays in the timeline."""
+    if case.status != CaseStatus.CLOSED:
+        raise CaseError(_l("This case is open already."))
+    record_event(
+        "case_reopened", case, actor=actor, changes={"reason": [case.closing_reason.value, None]}
+    )
+    case.status = CaseStatus.ACTIVE
+    case.closing_reason = None
+    case.closed_on = None

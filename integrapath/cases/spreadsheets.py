@@ -1,0 +1,298 @@
+"""CSV import of newcomers (checked row by row, then all or nothing) and caseload export."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ..audit import record_event
+from ..auth.models import User
+from ..extensions import db, utcnow
+from ..i18n import country_name
+from .models import Case, CaseImport
+from .services import (
+    CaseData,
+    caseworkers_of,
+    find_possible_duplicates,
+    name_key,
+    register_case,
+)
+
+MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# The columns of an import file; a template with these is offered for download.
+IMPORT_COLUMNS = (
+    "given_names", "family_name", "given_names_latin", "family_name_latin", "date_of_birth",
+    "sex", "country_of_birth", "nationalities", "mother_tongue", "languages",
+    "preferred_language", "phone", "email", "address", "residence_category", "permit_number",
+    "permit_issued_on", "permit_expires_on", "arrived_in_country_on",
+    "arrived_in_municipality_on", "caseworker_email", "stage",
+)  # fmt: skip
+REQUIRED_COLUMNS = {"given_names", "family_name", "date_of_birth", "sex", "residence_category"}
+LIST_COLUMNS = {"nationalities", "languages"}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RowResult:
+    number: int  # the line in the file, counting the header as line 1
+    values: dict
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    data: CaseData | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_rows(content: str) -> tuple[list[str], list[dict]]:
+    """Parse CSV text (comma or semicolon) into the header and the rows.
+
+    :raise ImportFileError: when the file is empty, too long or lacks required columns.
+    """
+    if not content.strip():
+        raise ImportFileError(_l("The file is empty."))
+    sample = content[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(content), delimiter=delimiter)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = sorted(REQUIRED_COLUMNS - set(header))
+    if missing:
+        raise ImportFileError(
+            _l("Required columns are missing: %(columns)s.", columns=", ".join(missing))
+        )
+    rows = [row for row in reader if any((value or "").strip() for value in row.values())]
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ImportFileError(
+            _l(
+                "The file has more than %(max)s rows; split it into smaller files.",
+                max=MAX_IMPORT_ROWS,
+            )
+        )
+    return header, rows
+
+
+def decode_upload(raw: bytes) -> str:
+    """Decode an uploaded file as UTF-8 (with or without BOM).
+
+    :raise ImportFileError: when it is too large or not UTF-8.
+    """
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportFileError(_l("The file is larger than 5 MB; split it into smaller files."))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _l("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")
+        ) from exc
+
+
+def check_rows(rows: list[dict], actor: User, form_class) -> list[RowResult]:
+    """Check every row with the registration form's own rules, plus duplicates.
+
+    ``form_class`` is the registration form; each row is fed to it as if typed.
+    """
+    caseworkers = {user.email: user.id for user in caseworkers_of(actor.municipality_id)}
+    seen: dict[tuple, int] = {}
+    results = []
+    for index, row in enumerate(rows, start=2):
+        values = {key: (value or "").strip() for key, value in row.items() if key}
+        result = RowResult(number=index, values=values)
+        formdata = MultiDict()
+        for column, value in values.items():
+            if column in LIST_COLUMNS:
+                for code in value.replace(";", " ").replace(",", " ").split():
+                    formdata.add(
+                        column, code.upper() if column == "nationalities" else code.lower()
+                    )
+            elif column == "caseworker_email":
+                continue
+            elif column in {"country_of_birth"}:
+                formdata.add(column, value.upper())
+            elif value:
+                formdata.add(column, value)
+        email = values.get("caseworker_email", "").lower()
+        if email:
+            if email in caseworkers:
+                formdata["caseworker_id"] = str(caseworkers[email])
+            else:
+                result.errors["caseworker_email"] = [_("No caseworker with this e-mail address.")]
+        formdata.setdefault("preferred_language", "en")
+        formdata.setdefault("stage", "arrival")
+        form = form_class(formdata=formdata, meta={"csrf": False})
+        form.caseworker_id.choices = [("", "")] + [
+            (uid, email) for email, uid in caseworkers.items()
+        ]
+        if not form.validate():
+            for name, messages in form.errors.items():
+                result.errors.setdefault(name, []).extend(str(message) for message in messages)
+        else:
+            result.data = form.case_data()
+            key = (
+                name_key(values["given_names"]),
+                name_key(values["family_name"]),
+                values["date_of_birth"],
+            )
+            if key in seen:
+                result.errors["family_name"] = [
+                    _("The same person is on line %(line)s.", line=seen[key])
+                ]
+            seen.setdefault(key, index)
+        results.append(result)
+    return results
+
+
+def _check_duplicates(result: RowResult, actor: User, seen: dict[tuple, int]) -> None:
+    """Refuse a row that repeats an earlier row or matches an existing file."""
+    values = result.data.values
+    key = (
+        name_key(values["given_names"]),
+        name_key(values["family_name"]),
+        values["date_of_birth"],
+    )
+    if key in seen:
+        result.errors["family_name"] = [_("The same person is on line %(line)s.", line=seen[key])]
+        return
+    seen[key] = result.number
+    existing = find_possible_duplicates(
+        actor.municipality_id,
+        given_names=values["given_names"],
+        family_name=values["family_name"],
+        given_names_latin=values.get("given_names_latin"),
+        family_name_latin=values.get("family_name_latin"),
+        date_of_birth=values["date_of_birth"],
+        permit_number=values.get("permit_number"),
+    )
+    if existing:
+        references = ", ".join(case.reference for case in existing)
+        result.errors["family_name"] = [
+            _(
+                "Possibly the same person as the existing file %(references)s.",
+                references=references,
+            )
+        ]
+
+
+def store_upload(filename: str, content: str, row_count: int, actor: User) -> CaseImport:
+    """Keep the checked file until the caseworker confirms the import."""
+    upload = CaseImport(
+        municipality_id=actor.municipality_id,
+        uploaded_by_id=actor.id,
+        filename=filename[:200],
+        content=content,
+        row_count=row_count,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def import_cases(upload: CaseImport, results: list[RowResult], actor: User) -> list[Case]:
+    """Register every row, or none: the caller rolls back on any error.
+
+    Duplicates of existing files are not created twice: the caller shows them as errors first.
+    """
+    cases = [register_case(result.data, actor, confirmed_new_person=True) for result in results]
+    upload.imported_at = utcnow()
+    record_event(
+        "cases_imported",
+        upload,
+        actor=actor,
+        changes={"file": [None, upload.filename], "rows": [None, len(cases)]},
+    )
+    return cases
+
+
+EXPORT_COLUMNS = (
+    ("reference", _l("Reference")),
+    ("family_name", _l("Family name")),
+    ("given_names", _l("Given names")),
+    ("latin_name", _l("Name in Latin letters")),
+    ("date_of_birth", _l("Date of birth")),
+    ("sex", _l("Sex")),
+    ("nationalities", _l("Nationalities")),
+    ("residence_category", _l("Residence category")),
+    ("permit_number", _l("Residence permit number")),
+    ("permit_expires_on", _l("Permit expires on")),
+    ("arrived_in_municipality_on", _l("Arrival in the municipality")),
+    ("stage", _l("Stage")),
+    ("status", _l("Status")),
+    ("caseworker", _l("Caseworker")),
+    ("phone", _l("Phone")),
+    ("email", _l("E-mail address")),
+    ("preferred_language", _l("Preferred language")),
+)
+
+
+def _cell(value) -> str:
+    """Render a value for a spreadsheet; neutralise text a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def export_rows(cases: Iterable[Case]) -> Iterator[str]:
+    """Yield the caseload as CSV lines, header first, with translated labels."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        line = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return line
+
+    writer.writerow([str(label) for _key, label in EXPORT_COLUMNS])
+    yield "\ufeff" + flush()  # the BOM makes spreadsheet programs read UTF-8
+    for case in cases:
+        writer.writerow(
+            _cell(value)
+            for value in (
+                case.reference,
+                case.family_name,
+                case.given_names,
+                case.latin_name,
+                case.date_of_birth.isoformat(),
+                case.sex.label,
+                ", ".join(country_name(n.country_code) for n in case.nationalities),
+                case.residence_category.label,
+                case.permit_number,
+                case.permit_expires_on.isoformat() if case.permit_expires_on else "",
+                case.arrived_in_municipality_on.isoformat()
+                if case.arrived_in_municipality_on
+                else "",
+                case.stage.label,
+                case.status.label,
+                case.caseworker.full_name if case.caseworker else "",
+                case.phone,
+                case.email,
+                case.preferred_language,
+            )
+        )
+        yield flush()
+
+
+def import_template() -> str:
+    """Return a CSV file with the import columns and one example row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(IMPORT_COLUMNS)
+    writer.writerow(
+        ["Amina", "Haddad", "", "", "1990-04-12", "female", "SY", "SY", "ar", "en", "ar",
+         "+49 170 1234567", "", "Lindenstraße 4", "refugee", "AB1234567", "2025-01-10",
+         "2028-01-09", "2024-11-02", "2024-12-01", "", "arrival"]
+    )  # fmt: skip
+    return buffer.getvalue()

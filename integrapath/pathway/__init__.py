@@ -1,0 +1,1 @@
+"""The integration pathway: stages from pre-departure to inclusion, and their history."""
