@@ -240,3 +240,55 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def make_case(app, municipality, make_user):
+    """Register a case through the real service, as a caseworker of its municipality."""
+    from datetime import date
+
+    from integrapath.cases.models import ResidenceCategory, Sex
+    from integrapath.cases.services import CaseData, register_case
+
+    def make(in_municipality=None, caseworker=None, nationalities=("SY",), **values):
+        home = in_municipality or municipality
+        caseworker = caseworker or make_user(Role.CASEWORKER, in_municipality=home)
+        number = next(_counter)
+        fields = {
+            "given_names": f"Given{number}",
+            "family_name": f"Family{number}",
+            "given_names_latin": None,
+            "family_name_latin": None,
+            "date_of_birth": date(1990, 1, 1),
+            "sex": Sex.FEMALE,
+            "country_of_birth": "SY",
+            "preferred_language": "ar",
+            "phone": None,
+            "email": None,
+            "address": None,
+            "residence_category": ResidenceCategory.REFUGEE,
+            "permit_number": None,
+            "permit_issued_on": None,
+            "permit_expires_on": None,
+            "arrived_in_country_on": None,
+            "arrived_in_municipality_on": None,
+            "caseworker_id": caseworker.id,
+        }
+        flags = {name: values.pop(name) for name in list(values) if name in FLAG_NAMES}
+        fields.update(values)
+        with app.test_request_context():
+            case = register_case(
+                CaseData(values=fields, nationalities=list(nationalities), flags=flags),
+                caseworker,
+                confirmed_new_person=True,
+            )
+            db.session.commit()
+        return case
+
+    return make
+
+
+FLAG_NAMES = {
+    "unaccompanied_minor", "disability", "health_need", "psychosocial_need", "single_parent",
+    "trafficking_victim",
+}  # fmt: skip

@@ -23,6 +23,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 
@@ -57,6 +58,15 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+def date_required(form, field) -> None:
+    """Require a date, leaving WTForms' 'not a valid date' message for bad input."""
+    if not field.raw_data or not (field.raw_data[0] or "").strip():
+        field.errors[:] = []
+        raise StopValidation(_l("Enter a date."))
+    if field.data is None:
+        raise StopValidation()
+
+
 def not_in_future(form, field) -> None:
     if field.data and field.data > date.today():
         raise ValidationError(_l("This date cannot be in the future."))
@@ -81,7 +91,7 @@ class CaseForm(FlaskForm):
     family_name_latin = StringField(
         _l("Family name in Latin letters"), validators=[Optional(), Length(max=120)]
     )
-    date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(), not_in_future])
+    date_of_birth = DateField(_l("Date of birth"), validators=[date_required, not_in_future])
     sex = SelectField(_l("Sex"), choices=lambda: labelled_choices(Sex))
     country_of_birth = SelectField(
         _l("Country of birth"), choices=lambda: _none_choice(country_choices())

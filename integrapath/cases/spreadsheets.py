@@ -129,6 +129,8 @@ def check_rows(rows: list[dict], actor: User, form_class) -> list[RowResult]:
                 formdata["caseworker_id"] = str(caseworkers[email])
             else:
                 result.errors["caseworker_email"] = [_("No caseworker with this e-mail address.")]
+        for optional in ("country_of_birth", "mother_tongue", "caseworker_id"):
+            formdata.setdefault(optional, "")
         formdata.setdefault("preferred_language", "en")
         formdata.setdefault("stage", "arrival")
         form = form_class(formdata=formdata, meta={"csrf": False})

@@ -1,0 +1,418 @@
+"""Case-file pages as caseworkers use them, and what others cannot reach."""
+
+import io
+import re
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from integrapath.audit import AuditEvent
+from integrapath.cases import services
+from integrapath.cases.models import Case, CaseNote, Consent
+from integrapath.extensions import db
+from integrapath.security import Role
+
+REGISTRATION = {
+    "given_names": "Nour",
+    "family_name": "Al-Masri",
+    "given_names_latin": "",
+    "family_name_latin": "",
+    "date_of_birth": "1994-07-01",
+    "sex": "female",
+    "country_of_birth": "SY",
+    "nationalities": ["SY"],
+    "mother_tongue": "ar",
+    "languages": ["en"],
+    "preferred_language": "ar",
+    "phone": "+49 170 555 1234",
+    "email": "nour@example.org",
+    "address": "Lindenstraße 4",
+    "residence_category": "refugee",
+    "permit_number": "X123",
+    "permit_issued_on": "2025-01-01",
+    "permit_expires_on": "2028-01-01",
+    "arrived_in_country_on": "2024-10-01",
+    "arrived_in_municipality_on": "2024-11-01",
+    "stage": "arrival",
+}
+
+
+@pytest.fixture
+def caseworker(auth, make_user):
+    user = make_user(Role.CASEWORKER)
+    auth.login(user)
+    return user
+
+
+def _register(auth, caseworker, **changes):
+    data = {**REGISTRATION, "caseworker_id": str(caseworker.id), **changes}
+    return auth.post("/cases/new", data)
+
+
+def test_caseworker_registers_a_newcomer_and_sees_the_file(auth, caseworker, client):
+    response = _register(auth, caseworker)
+    assert response.status_code == 302
+    case_id = db.session.scalar(select(Case.id).where(Case.family_name == "Al-Masri"))
+    case = services.load_case_file(case_id, caseworker)
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    assert case.reference.startswith("LND-")
+    assert [n.country_code for n in case.nationalities] == ["SY"]
+    assert [(lang.language_code, lang.mother_tongue) for lang in case.languages] == [
+        ("ar", True),
+        ("en", False),
+    ]
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Al-Masri" in page and case.reference in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"date_of_birth": (date.today() + timedelta(days=3)).isoformat()},
+            "date_of_birth",
+            "cannot be in the future",
+        ),
+        ({"date_of_birth": "1880-01-01"}, "date_of_birth", "over 120 years old"),
+        ({"date_of_birth": "not a date"}, "date_of_birth", "Not a valid date value."),
+        ({"permit_expires_on": "2024-12-31"}, "permit_expires_on", "must be after the issue date"),
+        (
+            {"arrived_in_municipality_on": "2024-09-01"},
+            "arrived_in_municipality_on",
+            "cannot be before arrival in the country",
+        ),
+        (
+            {"arrived_in_country_on": "1990-01-01"},
+            "arrived_in_country_on",
+            "before the date of birth",
+        ),
+        ({"nationalities": ["XX"]}, "nationalities", "not a valid choice"),
+        ({"country_of_birth": "QQ"}, "country_of_birth", "Not a valid choice."),
+        ({"email": "not-an-email"}, "email", "Invalid email address."),
+        ({"phone": "call me"}, "phone", "Use digits"),
+        ({"given_names": ""}, "given_names", "This field is required."),
+        ({"date_of_birth": ""}, "date_of_birth", "Enter a date."),
+    ],
+)
+def test_each_registration_error_is_shown_next_to_its_field_and_keeps_the_input(
+    auth, caseworker, changes, field, message
+):
+    response = _register(auth, caseworker, **changes)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    error = re.search(rf'id="{field}-error"[^>]*>([^<]*)<', page)
+    assert error and message.lower() in error.group(1).lower()
+    assert 'value="Al-Masri"' in page  # what was typed stays
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_registration_errors_are_translated(auth, caseworker, client):
+    caseworker.preferred_locale = "de"
+    db.session.commit()
+    page = _register(auth, caseworker, date_of_birth="2999-01-01").get_data(as_text=True)
+    assert "Zukunft" in page
+
+
+def test_likely_duplicate_must_be_confirmed_before_a_second_file(auth, caseworker, make_case):
+    existing = make_case(given_names="Nour", family_name="Al Masri", date_of_birth=date(1994, 7, 1))
+    page = _register(auth, caseworker, family_name="AL-MASRI", permit_number="").get_data(
+        as_text=True
+    )
+    assert "This person may already have a file" in page
+    assert existing.reference in page
+    assert db.session.scalar(select(func.count(Case.id))) == 1
+    response = _register(
+        auth, caseworker, family_name="AL-MASRI", permit_number="", confirm_new_person="y"
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count(Case.id))) == 2
+
+
+CASE_URLS = [
+    ("get", "/cases/{id}"),
+    ("get", "/cases/{id}/edit"),
+    ("post", "/cases/{id}/edit"),
+    ("post", "/cases/{id}/notes"),
+    ("post", "/cases/{id}/notes/1/amend"),
+    ("post", "/cases/{id}/household"),
+    ("post", "/cases/{id}/household/1/remove"),
+    ("post", "/cases/{id}/dependants"),
+    ("post", "/cases/{id}/dependants/1/remove"),
+    ("post", "/cases/{id}/consents"),
+    ("post", "/cases/{id}/consents/1/withdraw"),
+    ("post", "/cases/{id}/reassign"),
+    ("post", "/cases/{id}/transfer"),
+    ("post", "/cases/{id}/close"),
+    ("post", "/cases/{id}/reopen"),
+]
+
+
+def test_case_url_table_covers_every_case_route(app):
+    routes = {rule.rule for rule in app.url_map.iter_rules() if "<int:case_id>" in rule.rule}
+    covered = {
+        re.sub(r"/1(/|$)", r"/<int:x>\1", path.replace("{id}", "<int:case_id>"))
+        for _m, path in CASE_URLS
+    }
+    normalised = {
+        re.sub(r"<int:(note|link|dependant|consent)_id>", "<int:x>", route) for route in routes
+    }
+    assert normalised == covered
+
+
+@pytest.mark.parametrize(("method", "path"), CASE_URLS)
+def test_a_case_of_another_municipality_answers_404_on_every_url(
+    auth, caseworker, client, make_case, make_municipality, method, path
+):
+    foreign = make_case(in_municipality=make_municipality())
+    url = path.format(id=foreign.id)
+    if method == "get":
+        assert client.get(url).status_code == 404
+    else:
+        assert (
+            auth.post(url, {"text": "x", "reason": "other"}, token_from="/cases/").status_code
+            == 404
+        )
+    assert db.session.scalar(select(func.count(CaseNote.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.PROVIDER, Role.MIGRANT, Role.ADMIN])
+def test_other_roles_cannot_open_case_pages(auth, client, make_user, make_case, role):
+    case = make_case(disability=True)
+    auth.login(make_user(role))
+    for url in (f"/cases/{case.id}", "/cases/", "/cases/new", "/cases/export.csv", "/cases/import"):
+        assert client.get(url).status_code == 403
+
+
+def test_every_view_of_a_file_and_of_its_flags_is_audited(auth, caseworker, client, make_case):
+    case = make_case(psychosocial_need=True)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Psychosocial need" in page
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.object_id == case.id, AuditEvent.actor_id == caseworker.id
+        )
+    ).all()
+    assert actions.count("case_viewed") == 1
+    assert actions.count("sensitive_flags_viewed") == 1
+
+
+def test_note_error_keeps_the_page_and_a_correction_keeps_the_original(
+    auth, caseworker, client, make_case
+):
+    case = make_case()
+    assert (
+        auth.post(
+            f"/cases/{case.id}/notes",
+            {"category": "general", "text": ""},
+            token_from=f"/cases/{case.id}",
+        ).status_code
+        == 200
+    )
+    auth.post(
+        f"/cases/{case.id}/notes",
+        {"category": "housing", "text": "Flat on Rosenweg"},
+        token_from=f"/cases/{case.id}",
+    )
+    note = db.session.scalar(select(CaseNote))
+    auth.post(
+        f"/cases/{case.id}/notes/{note.id}/amend",
+        {"text": "Actually Rosenweg 5"},
+        token_from=f"/cases/{case.id}",
+    )
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Flat on Rosenweg" in page and "Actually Rosenweg 5" in page
+
+
+def test_consent_is_recorded_and_withdrawn_without_deleting(auth, caseworker, client, make_case):
+    case = make_case()
+    auth.post(
+        f"/cases/{case.id}/consents",
+        {"purpose": "provider_sharing", "given_on": date.today().isoformat(), "method": "written"},
+        token_from=f"/cases/{case.id}",
+    )
+    consent = db.session.scalar(select(Consent))
+    auth.post(
+        f"/cases/{case.id}/consents/{consent.id}/withdraw",
+        {"withdrawn_on": date.today().isoformat()},
+        token_from=f"/cases/{case.id}",
+    )
+    assert consent.withdrawn_on == date.today()
+    assert db.session.scalar(select(func.count(Consent.id))) == 1
+
+
+def test_transfer_through_the_pages(auth, client, app, make_user, make_case, make_municipality):
+    from tests.conftest import Auth
+
+    sender = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=sender)
+    target = make_municipality(name="Beaumont", code="BMT")
+    receiver = make_user(Role.CASEWORKER, in_municipality=target)
+    auth.login(sender)
+    auth.post(
+        f"/cases/{case.id}/transfer",
+        {"to_municipality_id": str(target.id), "reason": "Family"},
+        token_from=f"/cases/{case.id}",
+    )
+    other = app.test_client()
+    receiving = Auth(other)
+    receiving.login(receiver)
+    assert case.full_name in other.get("/cases/transfers").get_data(as_text=True)
+    assert other.get(f"/cases/{case.id}").status_code == 404  # not theirs until accepted
+    transfer_id = re.search(
+        r"/cases/transfers/(\d+)/accept", other.get("/cases/transfers").get_data(as_text=True)
+    ).group(1)
+    response = receiving.post(
+        f"/cases/transfers/{transfer_id}/accept", token_from="/cases/transfers"
+    )
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    assert other.get(f"/cases/{case.id}").status_code == 200
+    assert client.get(f"/cases/{case.id}").status_code == 404  # the sender lost access
+
+
+def test_caseload_shows_my_cases_and_searches_without_accents(auth, caseworker, client, make_case):
+    make_case(caseworker=caseworker, given_names="Zoë", family_name="Ørsted")
+    make_case(given_names="Other", family_name="Person")
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "Ørsted" in page and "Person, Other" not in page
+    assert "Ørsted" in client.get("/cases/?q=orsted").get_data(as_text=True)
+    everyone = client.get("/cases/?caseworker=").get_data(as_text=True)
+    assert "Person, Other" in everyone
+
+
+def test_caseload_filter_garbage_gives_no_error(auth, caseworker, client):
+    response = client.get("/cases/?stage=nonsense&sort=drop&caseworker=999999&page=-3")
+    assert response.status_code == 200
+
+
+@contextmanager
+def count_queries():
+    engine = (
+        db.session.get_bind().engine
+        if hasattr(db.session.get_bind(), "engine")
+        else db.session.get_bind()
+    )
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def _bulk_cases(municipality_id, caseworker_id, count, start):
+    from integrapath.cases.models import CaseNationality
+
+    rows = [
+        Case(
+            municipality_id=municipality_id, reference=f"BULK-{start + n:06d}", given_names=f"G{n}",
+            family_name=f"F{n}", name_key=f"g{n} f{n}", family_name_key=f"f{n}",
+            given_names_key=f"g{n}",
+            date_of_birth=date(1990, 1, 1), sex="female", preferred_language="ar",
+            residence_category="refugee", stage="arrival", caseworker_id=caseworker_id,
+            permit_expires_on=date.today() + timedelta(days=n % 200),
+            nationalities=[CaseNationality(country_code="SY")],
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    db.session.add_all(rows)
+    db.session.commit()
+
+
+def test_caseload_runs_the_same_number_of_queries_for_10_and_1000_cases(auth, caseworker, client):
+    _bulk_cases(caseworker.municipality_id, caseworker.id, 10, 0)
+    with count_queries() as small:
+        assert client.get("/cases/?sort=permit").status_code == 200
+    _bulk_cases(caseworker.municipality_id, caseworker.id, 990, 10)
+    with count_queries() as large:
+        page = client.get("/cases/?sort=permit").get_data(as_text=True)
+    assert "1,000 results" in page
+    assert len(large) == len(small)
+
+
+GOOD_CSV = (
+    "given_names,family_name,date_of_birth,sex,nationalities,residence_category,mother_tongue,preferred_language\n"
+    "Samir,Khalil,1980-03-03,male,SY,refugee,ar,ar\n"
+    "Olena,Bondarenko,1992-10-10,female,UA,subsidiary_protection,uk,uk\n"
+)
+BAD_CSV = (
+    "given_names,family_name,date_of_birth,sex,nationalities,residence_category\n"
+    "Samir,Khalil,1980-03-03,male,SY,refugee\n"
+    "Olena,,1992-13-45,alien,ZZ,tourist\n"
+)
+
+
+def _upload(auth, content: str, name="people.csv"):
+    token = auth.token("/cases/import")
+    return auth.client.post(
+        "/cases/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content.encode()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_csv_import_with_errors_shows_each_row_and_imports_nothing(auth, caseworker, client):
+    response = _upload(auth, BAD_CSV)
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 row has errors" in preview
+    for column in ("family_name", "date_of_birth", "sex", "nationalities", "residence_category"):
+        assert column in preview
+    token = auth.token(response.headers["Location"])
+    client.post(response.headers["Location"], data={"csrf_token": token})
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_csv_import_of_a_good_file_creates_every_case(auth, caseworker, client):
+    location = _upload(auth, GOOD_CSV).headers["Location"]
+    assert "All 2 rows are correct" in client.get(location).get_data(as_text=True)
+    auth.post(location, {})
+    names = db.session.scalars(select(Case.family_name).order_by(Case.family_name)).all()
+    assert names == ["Bondarenko", "Khalil"]
+    assert client.get(location).status_code == 302  # cannot be imported twice
+
+
+def test_csv_import_refuses_files_that_are_not_csv_text(auth, caseworker):
+    page = _upload(auth, "", name="empty.csv").get_data(as_text=True)
+    assert "The file is empty." in page
+    token = auth.token("/cases/import")
+    page = auth.client.post(
+        "/cases/import",
+        data={"csrf_token": token, "file": (io.BytesIO("naïve".encode("latin-1")), "x.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "not UTF-8" in page
+    page = _upload(auth, "a,b\n1,2\n").get_data(as_text=True)
+    assert "Required columns are missing" in page
+
+
+def test_import_of_another_municipality_answers_404(
+    auth, caseworker, client, app, make_user, make_municipality
+):
+    from tests.conftest import Auth
+
+    location = _upload(auth, GOOD_CSV).headers["Location"]
+    stranger_client = app.test_client()
+    Auth(stranger_client).login(make_user(Role.CASEWORKER, in_municipality=make_municipality()))
+    assert stranger_client.get(location).status_code == 404
+
+
+def test_export_gives_the_filtered_caseload_as_csv_and_is_audited(
+    auth, caseworker, client, make_case
+):
+    make_case(caseworker=caseworker, family_name="=HYPERLINK(evil)")
+    make_case(caseworker=caseworker, family_name="Berg")
+    response = client.get("/cases/export.csv?q=berg")
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "text/csv"
+    assert "Berg" in text and "HYPERLINK" not in text
+    everything = client.get("/cases/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK(evil)" in everything  # a formula is neutralised
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEvent.action == "caseload_exported")) == 2
+    )
