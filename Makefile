@@ -70,5 +70,9 @@ translations: $(STAMP)
 compile-translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
+# Caseload speed with 100,000 cases (SQLite; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/caseload.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results screenshots

@@ -151,3 +151,19 @@ class Translator:
     def __call__(self, message: str, **values) -> str:
         text = self.catalog.gettext(message)
         return text % values if values else text
+
+
+SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
+
+
+@pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
+def visit(request, browser, base_url):
+    """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+    from tests.browser.pages import Visit
+
+    locale, viewport = request.param
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    yield Visit(page, locale, viewport)
+    save_evidence_if_failed(request.node, page)
+    context.close()

@@ -6,26 +6,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORTS, save_evidence_if_failed
-from tests.browser.pages import LANGUAGE_NAMES, Visit
+from tests.browser.pages import LANGUAGE_NAMES
 
-SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
 DEMO_PEOPLE = [
     ("admin@lindenau.example", "Petra Albers", "/admin/users", "Accounts"),
     ("caseworker@lindenau.example", "Jonas Weber", "/cases/", "Caseload"),
     ("teacher@lindenau.example", "Hannah Krüger", "/courses/provider", "My courses"),
     ("amina@lindenau.example", "Amina Haddad", "/my/", None),
 ]
-
-
-@pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
-def visit(request, browser, base_url):
-    locale, viewport = request.param
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
-    page = context.new_page()
-    yield Visit(page, locale, viewport)
-    save_evidence_if_failed(request.node, page)
-    context.close()
 
 
 def test_login_page_in_the_chosen_language(visit):

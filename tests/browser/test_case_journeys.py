@@ -1,0 +1,52 @@
+"""A caseworker's day: register a newcomer, find them again, keep notes, link family."""
+
+import re
+import uuid
+
+from babel import Locale
+from playwright.sync_api import expect
+
+
+def _label(visit, text):
+    """Find a form field by its visible label (required fields' labels end with a * mark)."""
+    return visit.page.get_by_label(re.compile("^" + re.escape(visit.t(text)) + r"\s*\*?$"))
+
+
+def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
+    page, t = visit.page, visit.t
+    countries = Locale.parse(visit.locale).territories
+    family = f"Müller-{uuid.uuid4().hex[:6]}"
+    visit.sign_in("caseworker@lindenau.example")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
+    visit.check("caseload")
+
+    page.get_by_role("link", name=t("Register a newcomer")).first.click()
+    visit.check("case-register")
+    _label(visit, "Given names").fill("Zoë")
+    _label(visit, "Family name").fill(family)
+    _label(visit, "Date of birth").fill("1990-05-17")
+    _label(visit, "Sex").select_option(label=t("Female"))
+    _label(visit, "Nationalities").select_option(label=countries["SY"])
+    _label(visit, "Residence category").select_option(label=t("Refugee (international protection)"))
+    _label(visit, "Permit issued on").fill("2025-02-01")
+    _label(visit, "Permit expires on").fill("2024-02-01")  # a typing mistake: before the issue date
+    page.get_by_role("button", name=t("Save case file")).click()
+    expect(page.get_by_text(t("The expiry date must be after the issue date."))).to_be_visible()
+    expect(_label(visit, "Family name")).to_have_value(family)  # nothing typed is lost
+    visit.check("case-register-error")
+    _label(visit, "Permit expires on").fill("2028-02-01")
+    page.get_by_role("button", name=t("Save case file")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Zoë {family}")
+    visit.check("case-file")
+
+    visit.open_menu_if_collapsed()
+    page.get_by_role("link", name=t("Caseload")).click()
+    search = page.get_by_label(t("Name, reference or permit number"))
+    search.fill(family.replace("ü", "u").lower())  # typed without the accent
+    page.get_by_role("button", name=t("Search")).click()
+    page.get_by_role("link", name=re.compile(re.escape(family))).click()
+
+    _label(visit, "Note").fill("Looking for a flat near the school.")
+    page.get_by_role("button", name=t("Add note")).click()
+    expect(page.get_by_text("Looking for a flat near the school.")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text(t("Note added"))
