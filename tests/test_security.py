@@ -86,3 +86,17 @@ def test_security_headers_are_sent(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert csrf_token_from(response.get_data(as_text=True))
+
+
+def test_newcomer_sees_only_their_own_pathway(auth, client, make_user, make_case):
+    from integrapath.extensions import db
+
+    own, other = make_case(given_names="Own"), make_case(given_names="Other")
+    newcomer = make_user(Role.MIGRANT)
+    own.account_id = newcomer.id
+    db.session.commit()
+    auth.login(newcomer)
+    page = client.get("/my/").get_data(as_text=True)
+    assert own.reference in page
+    assert other.reference not in page
+    assert client.get(f"/cases/{own.id}").status_code == 403

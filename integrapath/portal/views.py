@@ -1,12 +1,19 @@
 """Pages of the newcomer's portal."""
 
 from flask import render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..security import Role, allow
+from ..cases.models import Case
+from ..extensions import db
+from ..pathway.models import Stage
+from ..security import Role, allow, scoped
 from . import bp
 
 
 @bp.route("/")
 @allow(Role.MIGRANT)
 def home():
-    return render_template("portal/home.html")
+    case = db.session.scalar(scoped(select(Case), current_user).options(joinedload(Case.caseworker)))
+    return render_template("portal/home.html", case=case, stages=list(Stage))

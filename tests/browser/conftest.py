@@ -152,6 +152,9 @@ class Translator:
         text = self.catalog.gettext(message)
         return text % values if values else text
 
+    def plural(self, singular: str, plural: str, num: int, **values) -> str:
+        return self.catalog.ngettext(singular, plural, num) % {"num": num, **values}
+
 
 SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
 

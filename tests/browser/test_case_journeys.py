@@ -50,3 +50,29 @@ def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
     page.get_by_role("button", name=t("Add note")).click()
     expect(page.get_by_text("Looking for a flat near the school.")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text(t("Note added"))
+
+
+def test_caseworker_imports_newcomers_from_a_spreadsheet(visit, tmp_path):
+    page, t = visit.page, visit.t
+    tag = uuid.uuid4().hex[:6]
+    sheet = tmp_path / "newcomers.csv"
+    sheet.write_text(
+        "given_names;family_name;date_of_birth;sex;nationalities;residence_category\n"
+        f"Samir;Khalil-{tag};1980-03-03;male;SY;refugee\n"
+        f"Olena;Bondarenko-{tag};1992-10-10;female;UA;subsidiary_protection\n",
+        encoding="utf-8",
+    )
+    visit.sign_in("caseworker2@lindenau.example")
+    visit.open_menu_if_collapsed()
+    page.get_by_role("link", name=t("Import"), exact=True).click()
+    visit.check("case-import")
+    _label(visit, "CSV file").set_input_files(sheet)
+    page.get_by_role("button", name=t("Check file")).click()
+    import_button = page.get_by_role(
+        "button", name=t.plural("Import %(num)s case file", "Import %(num)s case files", 2)
+    )
+    expect(import_button).to_be_visible()
+    visit.check("case-import-preview")
+    import_button.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
+    expect(page.get_by_role("link", name=re.compile(f"Khalil-{tag}"))).to_be_visible()
