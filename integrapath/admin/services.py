@@ -10,18 +10,14 @@ from sqlalchemy import Select, select
 from ..audit import AuditEvent, diff, plain_value, record_event
 from ..auth.models import User, new_session_token
 from ..auth.services import find_user_by_email, issue_activation_link, normalise_email
+from ..errors import RuleBroken
 from ..extensions import db
 from ..security import Role, scoped
 from .models import Organisation, OrganisationKind
 
 
-class AccountError(Exception):
-    """A requested account change breaks a rule; ``field`` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(RuleBroken):
+    """A requested account or organisation change breaks a rule."""
 
 
 def _check_organisation(role: Role, organisation: Organisation | None, municipality_id: int):

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..audit import ACTION_LABELS
 from ..auth.models import User
+from ..errors import show_on_form
 from ..extensions import db
 from ..security import Role, allow, get_scoped_or_404
 from . import bp, services
@@ -40,14 +41,6 @@ def _organisation_from(form) -> Organisation | None:
     return get_scoped_or_404(Organisation, form.organisation_id.data)
 
 
-def _show_account_error(form, error: services.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/users")
 @allow(Role.ADMIN)
 def users():
@@ -79,7 +72,7 @@ def create_user():
                 actor=current_user,
             )
         except services.AccountError as error:
-            _show_account_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Account created for %(name)s.", name=user.full_name), "success")
             return render_template(
@@ -100,7 +93,7 @@ def user_detail(user_id: int):
         try:
             services.change_role(user, form.role.data, _organisation_from(form), current_user)
         except services.AccountError as error:
-            _show_account_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("The role of %(name)s has been saved.", name=user.full_name), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -163,7 +156,7 @@ def edit_organisation(organisation_id: int | None):
         try:
             saved = services.save_organisation(organisation, values, current_user)
         except services.AccountError as error:
-            _show_account_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("%(name)s has been saved.", name=saved.name), "success")
             return redirect(url_for("admin.organisations"))

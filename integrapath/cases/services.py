@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..admin.models import Municipality
 from ..audit import AuditEvent, diff, record_event
 from ..auth.models import User
+from ..errors import RuleBroken
 from ..extensions import db, utcnow
 from ..pathway.models import Stage, StageChange
 from ..security import Role, scoped
@@ -46,13 +47,8 @@ CASE_FIELDS = (
 VIEW_ACTIONS = ("case_viewed", "sensitive_flags_viewed")
 
 
-class CaseError(Exception):
-    """A rule about case files was broken; ``field`` names the form field if any."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CaseError(RuleBroken):
+    """A rule about case files was broken."""
 
 
 class PossibleDuplicates(Exception):
@@ -169,6 +165,20 @@ def find_possible_duplicates(
     return list(db.session.scalars(statement.order_by(Case.reference).limit(20)))
 
 
+def duplicates_of(data: CaseData, municipality_id: int) -> list[Case]:
+    """Return the existing files that the person described by ``data`` may already have."""
+    values = data.values
+    return find_possible_duplicates(
+        municipality_id,
+        given_names=values["given_names"],
+        family_name=values["family_name"],
+        given_names_latin=values.get("given_names_latin"),
+        family_name_latin=values.get("family_name_latin"),
+        date_of_birth=values["date_of_birth"],
+        permit_number=values.get("permit_number"),
+    )
+
+
 def _set_nationalities(case: Case, codes: list[str]) -> None:
     wanted = list(dict.fromkeys(codes))
     case.nationalities = [
@@ -208,15 +218,7 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
     values = data.values
     _check_caseworker(values.get("caseworker_id"), actor.municipality_id)
     if not confirmed_new_person:
-        duplicates = find_possible_duplicates(
-            actor.municipality_id,
-            given_names=values["given_names"],
-            family_name=values["family_name"],
-            given_names_latin=values.get("given_names_latin"),
-            family_name_latin=values.get("family_name_latin"),
-            date_of_birth=values["date_of_birth"],
-            permit_number=values.get("permit_number"),
-        )
+        duplicates = duplicates_of(data, actor.municipality_id)
         if duplicates:
             raise PossibleDuplicates(duplicates)
     case = Case(municipality_id=actor.municipality_id, stage=data.stage, **values)

@@ -17,7 +17,7 @@ from .models import Case, CaseImport
 from .services import (
     CaseData,
     caseworkers_of,
-    find_possible_duplicates,
+    duplicates_of,
     name_key,
     register_case,
 )
@@ -168,15 +168,7 @@ def _check_duplicates(result: RowResult, actor: User, seen: dict[tuple, int]) ->
         result.errors["family_name"] = [_("The same person is on line %(line)s.", line=seen[key])]
         return
     seen[key] = result.number
-    existing = find_possible_duplicates(
-        actor.municipality_id,
-        given_names=values["given_names"],
-        family_name=values["family_name"],
-        given_names_latin=values.get("given_names_latin"),
-        family_name_latin=values.get("family_name_latin"),
-        date_of_birth=values["date_of_birth"],
-        permit_number=values.get("permit_number"),
-    )
+    existing = duplicates_of(result.data, actor.municipality_id)
     if existing:
         references = ", ".join(case.reference for case in existing)
         result.errors["family_name"] = [

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..admin.models import Municipality
 from ..audit import record_event
+from ..errors import show_on_form
 from ..extensions import db
 from ..security import Role, allow, get_scoped_or_404, scoped
 from . import bp, services, spreadsheets
@@ -46,14 +47,6 @@ def _caseworker_choices(blank_label=None):
         (user.id, user.full_name) for user in services.caseworkers_of(current_user.municipality_id)
     ]
     return [("", blank_label or _("Not assigned"))] + people
-
-
-def _show_error(form, error: services.CaseError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # -- caseload ---------------------------------------------------------------------------------
@@ -143,7 +136,7 @@ def register():
         except services.PossibleDuplicates as found:
             duplicates = found.cases
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(
                 _(
@@ -177,7 +170,7 @@ def edit(case_id: int):
         try:
             services.update_case(case, data, current_user)
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("The case file has been saved."), "success")
             return redirect(url_for("cases.case_file", case_id=case.id))
@@ -293,7 +286,7 @@ def link_household(case_id: int):
                 )
             services.link_household(case, relative, form.relation.data, current_user)
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Files linked."), "success")
             return _back_to(case, "household")
@@ -349,7 +342,7 @@ def record_consent(case_id: int):
                 case, form.purpose.data, form.given_on.data, form.method.data, current_user
             )
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Consent recorded."), "success")
             return _back_to(case, "consent")
@@ -368,7 +361,7 @@ def withdraw_consent(case_id: int, consent_id: int):
         try:
             services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user)
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Withdrawal recorded."), "success")
             return _back_to(case, "consent")
@@ -386,7 +379,7 @@ def reassign(case_id: int):
         try:
             services.reassign_case(case, form.caseworker_id.data, current_user)
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Caseworker changed."), "success")
             return _back_to(case, "actions")
@@ -407,7 +400,7 @@ def request_transfer(case_id: int):
                 case, form.to_municipality_id.data, form.reason.data, current_user
             )
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(
                 _("Transfer requested. The case stays here until the other municipality accepts."),
@@ -426,7 +419,7 @@ def close(case_id: int):
         try:
             services.close_case(case, form.reason.data, form.closed_on.data, current_user)
         except services.CaseError as error:
-            _show_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Case closed."), "success")
             return _back_to(case, "actions")

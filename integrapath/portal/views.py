@@ -15,5 +15,7 @@ from . import bp
 @bp.route("/")
 @allow(Role.MIGRANT)
 def home():
-    case = db.session.scalar(scoped(select(Case), current_user).options(joinedload(Case.caseworker)))
+    case = db.session.scalar(
+        scoped(select(Case), current_user).options(joinedload(Case.caseworker))
+    )
     return render_template("portal/home.html", case=case, stages=list(Stage))
