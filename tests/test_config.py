@@ -43,3 +43,40 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path):
             assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         db.engine.dispose()
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(app_ctx):
+    from flask import current_app
+
+    from integrapath.auth.models import User
+
+    current_app.config["PASSWORD_HASH_METHOD"] = config_for("production").PASSWORD_HASH_METHOD
+    user = User(email="x@example.org", full_name="X")
+    user.set_password("a-long-password")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("a-long-password")
+
+
+@pytest.mark.parametrize("status", [405, 500])
+def test_error_pages_are_translated_pages_not_tracebacks(status, tmp_path):
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e.db'}", TESTING=False
+    )
+
+    @app.route("/boom", methods=["GET"])
+    def boom():
+        raise RuntimeError("kaboom")
+
+    boom.access_rule = "public"
+    client = app.test_client()
+    response = client.post("/boom") if status == 405 else client.get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert "kaboom" not in page
+    assert '<html lang="' in page
+    if status == 500:
+        german = client.get("/boom", headers={"Accept-Language": "de"}).get_data(as_text=True)
+        assert 'lang="de"' in german
+        assert "Something went wrong on our side" not in german
+    with app.app_context():
+        db.engine.dispose()

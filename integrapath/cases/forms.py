@@ -191,7 +191,8 @@ class CaseForm(FlaskForm):
             nationalities=list(self.nationalities.data or []),
             languages=list(self.languages.data or []),
             mother_tongue=self.mother_tongue.data or None,
-            stage=Stage(self.stage.data),
+            # The edit form has no stage field: the stage moves through the pathway.
+            stage=Stage(self.stage.data) if self.stage else Stage.ARRIVAL,
             flags={name: bool(getattr(self, name).data) for name in SENSITIVE_FLAGS},
         )
 

@@ -416,3 +416,113 @@ def test_export_gives_the_filtered_caseload_as_csv_and_is_audited(
     assert (
         db.session.scalar(select(func.count()).where(AuditEvent.action == "caseload_exported")) == 2
     )
+
+
+def test_editing_a_file_saves_and_audits_what_changed(auth, caseworker, client, make_case):
+    case = make_case(caseworker=caseworker, given_names="Rana", family_name="Aziz", phone=None)
+    form_page = client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert 'value="Rana"' in form_page
+    data = {
+        **REGISTRATION,
+        "given_names": "Rana",
+        "family_name": "Aziz",
+        "phone": "+49 30 1234567",
+        "single_parent": "y",
+        "caseworker_id": str(caseworker.id),
+    }
+    data.pop("stage")
+    response = auth.post(f"/cases/{case.id}/edit", data)
+    assert response.status_code == 302
+    edited = services.load_case_file(case.id, caseworker)
+    assert edited.phone == "+49 30 1234567"
+    assert edited.single_parent is True
+    assert edited.stage == case.stage  # the stage moves through the pathway, not this form
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "case_updated", AuditEvent.object_id == case.id
+        )
+    )
+    assert event.changes["phone"] == [None, "+49 30 1234567"]
+    assert event.changes["single_parent"] == [False, True]
+
+
+def test_household_and_dependants_through_the_page(auth, caseworker, client, make_case):
+    parent, child = make_case(caseworker=caseworker), make_case(caseworker=caseworker)
+    url = f"/cases/{parent.id}"
+    wrong = auth.post(
+        f"{url}/household", {"reference": "NOPE-1", "relation": "child"}, token_from=url
+    )
+    assert "No case with this reference in your municipality." in wrong.get_data(as_text=True)
+    auth.post(
+        f"{url}/household",
+        {"reference": child.reference.lower(), "relation": "child"},
+        token_from=url,
+    )
+    assert parent.full_name in client.get(f"/cases/{child.id}").get_data(as_text=True)
+    bad = auth.post(
+        f"{url}/dependants",
+        {"name": "Baby", "birth_year": "1800", "relation": "child"},
+        token_from=url,
+    )
+    assert 'id="birth_year-error"' in bad.get_data(as_text=True)
+    auth.post(
+        f"{url}/dependants",
+        {"name": "Baby Aziz", "birth_year": "2024", "relation": "child"},
+        token_from=url,
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert "Baby Aziz" in page
+    link_id = re.search(rf"/cases/{parent.id}/household/(\d+)/remove", page).group(1)
+    auth.post(f"{url}/household/{link_id}/remove", token_from=url)
+    assert parent.full_name not in client.get(f"/cases/{child.id}").get_data(as_text=True)
+
+
+def test_reassign_close_and_reopen_through_the_page(auth, caseworker, client, make_case, make_user):
+    colleague = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker)
+    url = f"/cases/{case.id}"
+    auth.post(f"{url}/reassign", {"caseworker_id": str(colleague.id)}, token_from=url)
+    assert case.caseworker_id == colleague.id
+    future = (date.today() + timedelta(days=2)).isoformat()
+    page = auth.post(f"{url}/close", {"reason": "moved_away", "closed_on": future}, token_from=url)
+    assert "cannot be in the future" in page.get_data(as_text=True)
+    auth.post(
+        f"{url}/close",
+        {"reason": "moved_away", "closed_on": date.today().isoformat()},
+        token_from=url,
+    )
+    assert case.status == "closed"
+    assert "Moved to another municipality" in client.get(url).get_data(as_text=True)
+    auth.post(f"{url}/reopen", token_from=url)
+    assert case.status == "active"
+
+
+def test_declining_a_transfer_needs_a_reason(auth, app, make_user, make_case, make_municipality):
+    from tests.conftest import Auth
+
+    sender = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=sender)
+    target = make_municipality()
+    auth.login(sender)
+    url = f"/cases/{case.id}"
+    auth.post(
+        f"{url}/transfer",
+        {"to_municipality_id": str(target.id), "reason": "Moving"},
+        token_from=url,
+    )
+    other = app.test_client()
+    receiving = Auth(other)
+    receiving.login(make_user(Role.CASEWORKER, in_municipality=target))
+    page = other.get("/cases/transfers").get_data(as_text=True)
+    transfer_id = re.search(r"/cases/transfers/(\d+)/decline", page).group(1)
+    empty = receiving.post(
+        f"/cases/transfers/{transfer_id}/decline", {"reason": ""}, token_from="/cases/transfers"
+    )
+    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
+    receiving.post(
+        f"/cases/transfers/{transfer_id}/decline",
+        {"reason": "No housing"},
+        token_from="/cases/transfers",
+    )
+    assert "No transfer is waiting" in other.get("/cases/transfers").get_data(as_text=True)
+    assert case.municipality_id == sender.municipality_id
