@@ -679,6 +679,15 @@ def request_transfer(case: Case, to_municipality_id: int, reason: str, actor: Us
     return transfer
 
 
+def count_incoming_transfers(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(CaseTransfer.id)).where(
+            CaseTransfer.to_municipality_id == user.municipality_id,
+            CaseTransfer.status == TransferStatus.PENDING,
+        )
+    )
+
+
 def incoming_transfers(user: User) -> list[CaseTransfer]:
     return list(
         db.session.scalars(

@@ -42,6 +42,12 @@ from .models import Case, CaseImport, CaseNote, CaseTransfer, Consent, Dependant
 caseworker_only = allow(Role.CASEWORKER)
 
 
+def _page_form(form_class, prefix: str, **kwargs):
+    """A form of the case page. Prefixes keep field ids unique among the page's forms;
+    CSRFProtect checks the page's one token on every POST, so the form does not again."""
+    return form_class(prefix=prefix, meta={"csrf": False}, **kwargs)
+
+
 def _caseworker_choices(blank_label=None):
     people = [
         (user.id, user.full_name) for user in services.caseworkers_of(current_user.municipality_id)
@@ -88,7 +94,7 @@ def caseload():
         "cases/caseload.html",
         page=page,
         filters=form,
-        incoming=len(services.incoming_transfers(current_user)),
+        incoming=services.count_incoming_transfers(current_user),
         permit_alert=services.permit_alert,
     )
 
@@ -189,9 +195,9 @@ def _load_case(case_id: int) -> Case:
 
 def _render_case_file(case: Case, status: int = 200, **forms):
     """Render the case page; ``forms`` replaces a section's empty form by one with errors."""
-    reassign = ReassignForm(caseworker_id=case.caseworker_id)
+    reassign = _page_form(ReassignForm, "reassign", formdata=None, caseworker_id=case.caseworker_id)
     reassign.caseworker_id.choices = _caseworker_choices()
-    transfer = TransferForm()
+    transfer = _page_form(TransferForm, "transfer", formdata=None)
     transfer.to_municipality_id.choices = [("", _("Choose…"))] + [
         (m.id, m.name)
         for m in db.session.scalars(
@@ -201,15 +207,15 @@ def _render_case_file(case: Case, status: int = 200, **forms):
         )
     ]
     context = {
-        "note_form": NoteForm(formdata=None),
-        "amendment_form": AmendmentForm(formdata=None),
-        "link_form": HouseholdLinkForm(formdata=None),
-        "dependant_form": DependantForm(formdata=None),
-        "consent_form": ConsentForm(formdata=None),
-        "withdraw_form": WithdrawConsentForm(formdata=None),
+        "note_form": _page_form(NoteForm, "note", formdata=None),
+        "amendment_form": _page_form(AmendmentForm, "amend", formdata=None),
+        "link_form": _page_form(HouseholdLinkForm, "link", formdata=None),
+        "dependant_form": _page_form(DependantForm, "dependant", formdata=None),
+        "consent_form": _page_form(ConsentForm, "consent", formdata=None),
+        "withdraw_form": _page_form(WithdrawConsentForm, "withdraw", formdata=None),
         "reassign_form": reassign,
         "transfer_form": transfer,
-        "close_form": CloseCaseForm(formdata=None),
+        "close_form": _page_form(CloseCaseForm, "close", formdata=None),
         **forms,
     }
     services.record_case_view(case, current_user)
@@ -244,7 +250,7 @@ def _back_to(case: Case, section: str):
 @caseworker_only
 def add_note(case_id: int):
     case = _load_case(case_id)
-    form = NoteForm()
+    form = _page_form(NoteForm, "note")
     if not form.validate_on_submit():
         return _render_case_file(case, note_form=form)
     services.add_note(case, form.category.data, form.text.data, current_user)
@@ -259,7 +265,7 @@ def amend_note(case_id: int, note_id: int):
     original = db.session.get(CaseNote, note_id)
     if original is None or original.case_id != case.id:
         abort(404)
-    form = AmendmentForm()
+    form = _page_form(AmendmentForm, "amend")
     if not form.validate_on_submit():
         form.note_id = note_id
         return _render_case_file(case, amendment_form=form)
@@ -272,7 +278,7 @@ def amend_note(case_id: int, note_id: int):
 @caseworker_only
 def link_household(case_id: int):
     case = _load_case(case_id)
-    form = HouseholdLinkForm()
+    form = _page_form(HouseholdLinkForm, "link")
     if form.validate_on_submit():
         relative = db.session.scalar(
             scoped(select(Case), current_user).where(
@@ -309,7 +315,7 @@ def unlink_household(case_id: int, link_id: int):
 @caseworker_only
 def add_dependant(case_id: int):
     case = _load_case(case_id)
-    form = DependantForm()
+    form = _page_form(DependantForm, "dependant")
     if not form.validate_on_submit():
         return _render_case_file(case, dependant_form=form)
     services.add_dependant(
@@ -335,7 +341,7 @@ def remove_dependant(case_id: int, dependant_id: int):
 @caseworker_only
 def record_consent(case_id: int):
     case = _load_case(case_id)
-    form = ConsentForm()
+    form = _page_form(ConsentForm, "consent")
     if form.validate_on_submit():
         try:
             services.record_consent(
@@ -356,7 +362,7 @@ def withdraw_consent(case_id: int, consent_id: int):
     consent = db.session.get(Consent, consent_id)
     if consent is None or consent.case_id != case.id:
         abort(404)
-    form = WithdrawConsentForm()
+    form = _page_form(WithdrawConsentForm, "withdraw")
     if form.validate_on_submit():
         try:
             services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user)
@@ -373,7 +379,7 @@ def withdraw_consent(case_id: int, consent_id: int):
 @caseworker_only
 def reassign(case_id: int):
     case = _load_case(case_id)
-    form = ReassignForm()
+    form = _page_form(ReassignForm, "reassign")
     form.caseworker_id.choices = _caseworker_choices()
     if form.validate_on_submit():
         try:
@@ -390,7 +396,7 @@ def reassign(case_id: int):
 @caseworker_only
 def request_transfer(case_id: int):
     case = _load_case(case_id)
-    form = TransferForm()
+    form = _page_form(TransferForm, "transfer")
     form.to_municipality_id.choices = [("", "")] + [
         (m.id, m.name) for m in db.session.scalars(select(Municipality))
     ]
@@ -414,7 +420,7 @@ def request_transfer(case_id: int):
 @caseworker_only
 def close(case_id: int):
     case = _load_case(case_id)
-    form = CloseCaseForm()
+    form = _page_form(CloseCaseForm, "close")
     if form.validate_on_submit():
         try:
             services.close_case(case, form.reason.data, form.closed_on.data, current_user)
@@ -448,7 +454,7 @@ def transfers():
     return render_template(
         "cases/transfers.html",
         transfers=services.incoming_transfers(current_user),
-        decline_form=DeclineTransferForm(),
+        decline_form=_page_form(DeclineTransferForm, "decline"),
     )
 
 
@@ -482,7 +488,7 @@ def accept_transfer(transfer_id: int):
 @caseworker_only
 def decline_transfer(transfer_id: int):
     transfer = _incoming(transfer_id)
-    form = DeclineTransferForm()
+    form = _page_form(DeclineTransferForm, "decline")
     if form.validate_on_submit():
         try:
             services.decline_transfer(transfer, form.reason.data, current_user)
