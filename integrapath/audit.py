@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "case_updated": _l("Case file changed"),
     "case_viewed": _l("Case file viewed"),
     "sensitive_flags_viewed": _l("Sensitive needs viewed"),
+    "sensitive_flags_searched": _l("Cases listed by a sensitive need"),
     "note_added": _l("Note added"),
     "note_amended": _l("Note corrected"),
     "household_linked": _l("Family files linked"),
@@ -46,6 +47,8 @@ ACTION_LABELS = {
     "case_reopened": _l("Case reopened"),
     "cases_imported": _l("Case files imported"),
     "caseload_exported": _l("Caseload exported"),
+    "portal_access_opened": _l("Portal access opened"),
+    "portal_link_renewed": _l("New portal activation link"),
 }
 
 

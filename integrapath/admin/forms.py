@@ -64,7 +64,7 @@ class UserFilterForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(_l("Kind"), choices=lambda: labelled_choices(OrganisationKind))
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]

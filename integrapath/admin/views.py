@@ -79,6 +79,7 @@ def create_user():
                 "admin/activation_link.html",
                 user=user,
                 link=url_for("auth.activate", token=token, _external=True),
+                done_url=url_for("admin.user_detail", user_id=user.id),
             )
     return render_template("admin/user_form.html", form=form)
 
@@ -130,6 +131,7 @@ def reset_password(user_id: int):
         "admin/activation_link.html",
         user=user,
         link=url_for("auth.activate", token=token, _external=True),
+        done_url=url_for("admin.user_detail", user_id=user.id),
     )
 
 

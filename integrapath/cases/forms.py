@@ -323,6 +323,17 @@ class CloseCaseForm(FlaskForm):
     submit = SubmitField(_l("Close case"))
 
 
+class PortalAccessForm(FlaskForm):
+    email = StringField(
+        _l("The newcomer's e-mail address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l(
+            "They sign in with it. No e-mail is sent: you hand over the activation link."
+        ),
+    )
+    submit = SubmitField(_l("Open portal access"))
+
+
 class ImportForm(FlaskForm):
     file = FileField(
         _l("CSV file"),

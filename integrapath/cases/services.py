@@ -352,6 +352,7 @@ def load_case_file(case_id: int, user: User) -> Case | None:
     return db.session.scalar(
         scoped(select(Case).where(Case.id == case_id), user).options(
             joinedload(Case.caseworker),
+            joinedload(Case.account),
             selectinload(Case.nationalities),
             selectinload(Case.languages),
         )

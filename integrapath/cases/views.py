@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from ..admin.models import Municipality
 from ..audit import record_event
-from ..errors import show_on_form
+from ..errors import RuleBroken, show_on_form
 from ..extensions import db
+from ..portal import services as portal_services
 from ..security import Role, allow, get_scoped_or_404, scoped
 from . import bp, services, spreadsheets
 from .forms import (
@@ -33,6 +34,7 @@ from .forms import (
     HouseholdLinkForm,
     ImportForm,
     NoteForm,
+    PortalAccessForm,
     ReassignForm,
     TransferForm,
     WithdrawConsentForm,
@@ -84,6 +86,11 @@ def _caseload_filters() -> tuple[CaseloadFilterForm, services.CaseloadFilters]:
 @caseworker_only
 def caseload():
     form, filters = _caseload_filters()
+    if filters.flag:
+        # Listing people by a sensitive need reveals it as much as opening their files.
+        record_event(
+            "sensitive_flags_searched", actor=current_user, changes={"flag": [None, filters.flag]}
+        )
     page = db.paginate(
         services.caseload_query(current_user, filters),
         per_page=current_app.config["PAGE_SIZE"],
@@ -216,6 +223,7 @@ def _render_case_file(case: Case, status: int = 200, **forms):
         "reassign_form": reassign,
         "transfer_form": transfer,
         "close_form": _page_form(CloseCaseForm, "close", formdata=None),
+        "portal_form": _page_form(PortalAccessForm, "portal", formdata=None, email=case.email),
         **forms,
     }
     services.record_case_view(case, current_user)
@@ -443,6 +451,41 @@ def reopen(case_id: int):
     else:
         flash(_("Case reopened."), "success")
     return _back_to(case, "actions")
+
+
+@bp.route("/<int:case_id>/portal-access", methods=["POST"])
+@caseworker_only
+def open_portal_access(case_id: int):
+    case = _load_case(case_id)
+    form = _page_form(PortalAccessForm, "portal")
+    if form.validate_on_submit():
+        try:
+            account, token = portal_services.open_portal_access(case, form.email.data, current_user)
+        except RuleBroken as error:
+            show_on_form(form, error)
+        else:
+            return _show_activation_link(case, account, token)
+    return _render_case_file(case, portal_form=form)
+
+
+@bp.route("/<int:case_id>/portal-access/link", methods=["POST"])
+@caseworker_only
+def renew_portal_link(case_id: int):
+    case = _load_case(case_id)
+    if case.account is None:
+        abort(404)
+    token = portal_services.renew_activation_link(case, case.account, current_user)
+    return _show_activation_link(case, case.account, token)
+
+
+def _show_activation_link(case: Case, account, token: str):
+    flash(_("Portal access for %(name)s is ready.", name=case.full_name), "success")
+    return render_template(
+        "admin/activation_link.html",
+        user=account,
+        link=url_for("auth.activate", token=token, _external=True),
+        done_url=url_for("cases.case_file", case_id=case.id, _anchor="portal"),
+    )
 
 
 # -- transfers ------------------------------------------------------------------------------------

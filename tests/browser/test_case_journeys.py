@@ -6,6 +6,8 @@ import uuid
 from babel import Locale
 from playwright.sync_api import expect
 
+from tests.browser.pages import LANGUAGE_NAMES
+
 
 def _label(visit, text):
     """Find a form field by its visible label (required fields' labels end with a * mark)."""
@@ -28,6 +30,9 @@ def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
     _label(visit, "Sex").select_option(label=t("Female"))
     _label(visit, "Nationalities").select_option(label=countries["SY"])
     _label(visit, "Residence category").select_option(label=t("Refugee (international protection)"))
+    _label(visit, "Preferred language for letters and the portal").select_option(
+        label=LANGUAGE_NAMES[visit.locale]
+    )
     _label(visit, "Permit issued on").fill("2025-02-01")
     _label(visit, "Permit expires on").fill("2024-02-01")  # a typing mistake: before the issue date
     page.get_by_role("button", name=t("Save case file")).click()
@@ -50,6 +55,18 @@ def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
     page.get_by_role("button", name=t("Add note")).click()
     expect(page.get_by_text("Looking for a flat near the school.")).to_be_visible()
     expect(page.locator("#timeline")).to_contain_text(t("Note added"))
+
+    # The newcomer gets their own access and reads their pathway in their language.
+    _label(visit, "The newcomer's e-mail address").fill(f"zoe.{family.lower()}@example.org")
+    page.get_by_role("button", name=t("Open portal access")).click()
+    link = page.locator("#activation-link").inner_text().strip()
+    visit.sign_out("Jonas Weber")
+    page.goto(link)
+    _label(visit, "New password").fill("zoe-secret-2026")
+    _label(visit, "Repeat the new password").fill("zoe-secret-2026")
+    page.get_by_role("button", name=t("Activate my account")).click()
+    expect(page.get_by_text(t("You are here"))).to_be_visible()
+    visit.check("portal-new-newcomer")
 
 
 def test_caseworker_imports_newcomers_from_a_spreadsheet(visit, tmp_path):

@@ -147,6 +147,8 @@ CASE_URLS = [
     ("post", "/cases/{id}/transfer"),
     ("post", "/cases/{id}/close"),
     ("post", "/cases/{id}/reopen"),
+    ("post", "/cases/{id}/portal-access"),
+    ("post", "/cases/{id}/portal-access/link"),
 ]
 
 
@@ -571,3 +573,42 @@ def test_declining_a_transfer_needs_a_reason(auth, app, make_user, make_case, ma
     )
     assert "No transfer is waiting" in other.get("/cases/transfers").get_data(as_text=True)
     assert case.municipality_id == sender.municipality_id
+
+
+def test_caseworker_opens_portal_access_and_the_newcomer_reads_their_pathway(
+    auth, caseworker, client, app, make_case
+):
+    from tests.conftest import Auth
+
+    case = make_case(caseworker=caseworker, preferred_language="uk")
+    url = f"/cases/{case.id}"
+    page = auth.post(f"{url}/portal-access", {"portal-email": "not-an-address"}, token_from=url)
+    assert 'id="portal-email-error"' in page.get_data(as_text=True)
+    page = auth.post(f"{url}/portal-access", {"portal-email": "Olha@Example.org"}, token_from=url)
+    link = re.search(r"http://localhost(/activate/[\w-]+)", page.get_data(as_text=True)).group(1)
+    account = services.load_case_file(case.id, caseworker).account
+    assert account.email == "olha@example.org"
+    assert account.role == Role.MIGRANT
+    newcomer = app.test_client()
+    activated = Auth(newcomer).post(
+        link, {"new_password": "olha-secret-77", "confirm_password": "olha-secret-77"}
+    )
+    assert activated.headers["Location"] == "/my/"
+    portal = newcomer.get("/my/").get_data(as_text=True)
+    assert 'lang="uk"' in portal  # the file's preferred language
+    assert case.reference in portal
+    again = auth.post(
+        f"{url}/portal-access", {"portal-email": "second@example.org"}, token_from=url
+    )
+    assert "This file has portal access already." in again.get_data(as_text=True)
+
+
+def test_portal_email_taken_is_shown_next_to_the_field(auth, caseworker, make_case, make_user):
+    taken = make_user(Role.MIGRANT)
+    case = make_case(caseworker=caseworker)
+    url = f"/cases/{case.id}"
+    page = auth.post(
+        f"{url}/portal-access", {"portal-email": taken.email}, token_from=url
+    ).get_data(as_text=True)
+    assert "An account with this e-mail address already exists." in page
+    assert f'value="{taken.email}"' in page
