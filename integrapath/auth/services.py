@@ -75,6 +75,10 @@ def authenticate(email: str, password: str, ip_address: str) -> User:
     check_throttle(email, ip_address)
     user = find_user_by_email(email)
     if user is None or not user.active or not user.check_password(password):
+        # Failures older than a day no longer count for anything: drop them as we go.
+        db.session.execute(
+            sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1))
+        )
         db.session.add(LoginAttempt(email=email, ip_address=ip_address))
         record_event(
             "login_failed",
