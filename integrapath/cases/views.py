@@ -65,19 +65,20 @@ def _caseload_filters() -> tuple[CaseloadFilterForm, services.CaseloadFilters]:
     form.caseworker.choices = [("mine", _("My cases")), ("", _("All caseworkers"))] + [
         (str(user_id), name) for user_id, name in _caseworker_choices()[1:]
     ]
-    valid = form.validate()
-    choice = form.caseworker.data if valid else "mine"
+    if not form.validate():
+        return form, services.CaseloadFilters()  # the errors show next to the filters
+    choice = form.caseworker.data or ""
     filters = services.CaseloadFilters(
-        q=form.q.data if valid else None,
+        q=form.q.data,
         mine=choice == "mine",
-        caseworker_id=int(choice) if valid and choice and choice.isdigit() else None,
-        stage=form.stage.data if valid else None,
-        status=form.status.data if valid else "active",
-        residence_category=form.residence_category.data if valid else None,
-        nationality=form.nationality.data if valid else None,
-        flag=form.flag.data if valid else None,
-        permit_expiring=bool(form.permit_expiring.data) if valid else False,
-        sort=form.sort.data if valid else "name",
+        caseworker_id=int(choice) if choice.isdigit() else None,
+        stage=form.stage.data,
+        status=form.status.data,
+        residence_category=form.residence_category.data,
+        nationality=form.nationality.data,
+        flag=form.flag.data,
+        permit_expiring=bool(form.permit_expiring.data),
+        sort=form.sort.data,
     )
     return form, filters
 
