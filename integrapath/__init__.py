@@ -12,9 +12,9 @@ from config import BASE_DIR, config_for
 
 from .audit import action_label
 from .cases.models import SENSITIVE_FLAGS
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
-from .security import ROLE_LABELS, refuse_undeclared_views
+from .security import ROLE_LABELS, refuse_nul_characters, refuse_undeclared_views
 
 ERROR_STATUSES = (400, 403, 404, 405, 500)
 
@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_cls.check(app.config)
 
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_request_pipeline(app)
     register_error_handlers(app)
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_pipeline(app: Flask) -> None:
     """Fail closed on undeclared views; one commit per successful request."""
     app.before_request(refuse_undeclared_views)
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def commit_or_roll_back(response):

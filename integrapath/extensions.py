@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import current_app, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.routing import IntegerConverter
 
 # Stable constraint names, so that Alembic migrations name them the same on every backend.
 NAMING_CONVENTION = {
@@ -48,6 +50,34 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+MAX_PAGE = 100_000
+# Ids in URLs stay within a 32-bit integer, so a huge number is a 404, not a database error.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The ``int`` URL converter, bounded to the ids the database can hold."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def paginate(statement):
+    """Return one page of ``statement``, the page number read leniently from the query string."""
+    try:
+        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
+    except ValueError:
+        page = 1
+    return db.paginate(
+        statement,
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
 
 
 def utcnow() -> datetime:

@@ -83,6 +83,13 @@ def refuse_undeclared_views():
     return None
 
 
+def refuse_nul_characters():
+    """Answer 400 for text with NUL characters, which PostgreSQL cannot store."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400)
+
+
 def scoped(statement: Select, user=None) -> Select:
     """Restrict a select of a tenant-owned model to what ``user`` may see.
 

@@ -1,13 +1,13 @@
 """Account, organisation and audit-log pages for municipal administrators."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import ACTION_LABELS
 from ..auth.models import User
 from ..errors import show_on_form
-from ..extensions import db
+from ..extensions import paginate
 from ..security import Role, allow, get_scoped_or_404
 from . import bp, services
 from .forms import (
@@ -19,12 +19,6 @@ from .forms import (
     UserRoleForm,
 )
 from .models import Organisation, OrganisationKind
-
-
-def _paginate(statement):
-    return db.paginate(
-        statement, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False
-    )
 
 
 def _fill_organisation_choices(form) -> None:
@@ -46,7 +40,7 @@ def _organisation_from(form) -> Organisation | None:
 def users():
     filters = UserFilterForm(request.args)
     filters.validate()
-    page = _paginate(
+    page = paginate(
         services.users_query(
             current_user, filters.q.data, filters.role.data or None, filters.status.data or None
         )
@@ -138,7 +132,7 @@ def reset_password(user_id: int):
 @bp.route("/organisations")
 @allow(Role.ADMIN)
 def organisations():
-    page = _paginate(services.organisations_query(current_user))
+    page = paginate(services.organisations_query(current_user))
     return render_template("admin/organisations.html", page=page)
 
 
@@ -180,5 +174,5 @@ def audit_log():
         date_from=filters.date_from.data if valid else None,
         date_to=filters.date_to.data if valid else None,
     )
-    page = _paginate(statement)
+    page = paginate(statement)
     return render_template("admin/audit.html", page=page, filters=filters)

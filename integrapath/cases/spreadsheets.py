@@ -92,7 +92,10 @@ def decode_upload(raw: bytes) -> str:
     if len(raw) > MAX_IMPORT_BYTES:
         raise ImportFileError(_l("The file is larger than 5 MB; split it into smaller files."))
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
+        if "\x00" in text:  # a binary file (a spreadsheet saved as .xlsx, say)
+            raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL character")
+        return text
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             _l("The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")

@@ -5,7 +5,6 @@ from datetime import date
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from ..admin.models import Municipality
 from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
-from ..extensions import db
+from ..extensions import db, paginate
 from ..portal import services as portal_services
 from ..security import Role, allow, get_scoped_or_404, scoped
 from . import bp, services, spreadsheets
@@ -92,12 +91,7 @@ def caseload():
         record_event(
             "sensitive_flags_searched", actor=current_user, changes={"flag": [None, filters.flag]}
         )
-    page = db.paginate(
-        services.caseload_query(current_user, filters),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    page = paginate(services.caseload_query(current_user, filters))
     return render_template(
         "cases/caseload.html",
         page=page,

@@ -426,6 +426,7 @@ def test_csv_import_refuses_files_that_are_not_csv_text(auth, caseworker):
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "not UTF-8" in page
+    assert "not UTF-8" in _upload(auth, "given_names\x00,x\n").get_data(as_text=True)
     page = _upload(auth, "a,b\n1,2\n").get_data(as_text=True)
     assert "Required columns are missing" in page
 
