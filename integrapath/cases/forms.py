@@ -152,6 +152,7 @@ class CaseForm(FlaskForm):
     psychosocial_need = BooleanField(SENSITIVE_FLAGS["psychosocial_need"])
     single_parent = BooleanField(SENSITIVE_FLAGS["single_parent"])
     trafficking_victim = BooleanField(SENSITIVE_FLAGS["trafficking_victim"])
+    version = HiddenField()
     confirm_new_person = BooleanField(
         _l("I have checked the files above: this is a different person.")
     )

@@ -171,6 +171,10 @@ class Case(TimestampMixin, db.Model):
     psychosocial_need: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     single_parent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     trafficking_victim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Bumped on every change, so that an edit based on an outdated page is noticed.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     caseworker = relationship("User", foreign_keys=[caseworker_id], lazy="raise")
     account = relationship("User", foreign_keys=[account_id], lazy="raise")

@@ -240,8 +240,19 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
     return case
 
 
-def update_case(case: Case, data: CaseData, actor: User) -> None:
-    """Save edits to the personal and residence details, keeping who changed what."""
+def update_case(case: Case, data: CaseData, actor: User, seen_version: int | None = None) -> None:
+    """Save edits to the personal and residence details, keeping who changed what.
+
+    :raise CaseError: when the file changed since the editor loaded it (``seen_version``),
+        so that nobody overwrites a colleague's change without seeing it.
+    """
+    if seen_version is not None and seen_version != case.version:
+        raise CaseError(
+            _l(
+                "Someone else changed this file while you were editing it. "
+                "Your input is still here: check the file, then save again."
+            )
+        )
     _check_caseworker(data.values.get("caseworker_id"), case.municipality_id)
     changes = diff(case, {**data.values, **data.flags})
     old_nationalities = [n.country_code for n in case.nationalities]

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..admin.models import Municipality
 from ..audit import record_event
@@ -166,6 +167,8 @@ def edit(case_id: int):
     form.caseworker_id.choices = _caseworker_choices()
     del form.stage, form.confirm_new_person  # the stage moves through the pathway, not here
     if request.method == "GET":
+        form.version.data = str(case.version)
+    if request.method == "GET":
         form.nationalities.data = [n.country_code for n in case.nationalities]
         form.mother_tongue.data = next(
             (lang.language_code for lang in case.languages if lang.mother_tongue), ""
@@ -175,10 +178,20 @@ def edit(case_id: int):
         ]
     if form.validate_on_submit():
         data = form.case_data()
+        seen_text = str(form.version.data or "")
+        seen = int(seen_text) if seen_text.isdigit() else None
         try:
-            services.update_case(case, data, current_user)
+            services.update_case(case, data, current_user, seen_version=seen)
+            db.session.flush()  # the version check of the UPDATE itself, for a race in between
+        except StaleDataError:
+            db.session.rollback()
+            flash(
+                _("Someone else changed this file at the same moment. Please try again."), "danger"
+            )
+            return redirect(url_for("cases.edit", case_id=case_id))
         except services.CaseError as error:
             show_on_form(form, error)
+            form.version.data = str(case.version)  # saving again now is a deliberate choice
         else:
             flash(_("The case file has been saved."), "success")
             return redirect(url_for("cases.case_file", case_id=case.id))

@@ -613,3 +613,36 @@ def test_portal_email_taken_is_shown_next_to_the_field(auth, caseworker, make_ca
     ).get_data(as_text=True)
     assert "An account with this e-mail address already exists." in page
     assert f'value="{taken.email}"' in page
+
+
+def test_an_edit_based_on_an_outdated_page_does_not_overwrite_a_colleagues_change(
+    auth, caseworker, client, make_case
+):
+    case = make_case(caseworker=caseworker, given_names="Rana", family_name="Aziz")
+    token = auth.token(f"/cases/{case.id}/edit")
+    seen_version = str(case.version)
+    # A colleague saves a change first.
+    case = services.load_case_file(case.id, caseworker)
+    services.update_case(
+        case,
+        services.CaseData(
+            values={
+                **{name: getattr(case, name) for name in services.CASE_FIELDS},
+                "phone": "+49 1",
+            }
+        ),
+        caseworker,
+    )
+    db.session.commit()
+    data = {**REGISTRATION, "given_names": "Rana", "family_name": "Aziz", "address": "New street 1"}
+    data.update(version=seen_version, csrf_token=token, caseworker_id=str(caseworker.id))
+    data.pop("stage")
+    page = client.post(f"/cases/{case.id}/edit", data=data).get_data(as_text=True)
+    assert "Someone else changed this file while you were editing it." in page
+    assert 'value="New street 1"' in page  # nothing typed is lost
+    assert case.phone == "+49 1" and case.address is None
+    # Having seen the message, saving again is deliberate and goes through.
+    version_now = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data.update(version=version_now)
+    assert client.post(f"/cases/{case.id}/edit", data=data).status_code == 302
+    assert case.address == "New street 1"
