@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -200,9 +201,19 @@ def import_cases(upload: CaseImport, results: list[RowResult], actor: User) -> l
     """Register every row, or none: the caller rolls back on any error.
 
     Duplicates of existing files are not created twice: the caller shows them as errors first.
+
+    :raise ImportFileError: when the file has been imported already, also by a click at the
+        same moment: the upload is claimed with one conditional UPDATE before any row.
     """
+    claimed = db.session.execute(
+        sa.update(CaseImport)
+        .where(CaseImport.id == upload.id, CaseImport.imported_at.is_(None))
+        .values(imported_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ImportFileError(_l("This file has been imported already."))
     cases = [register_case(result.data, actor, confirmed_new_person=True) for result in results]
-    upload.imported_at = utcnow()
     record_event(
         "cases_imported",
         upload,

@@ -600,7 +600,12 @@ def import_preview(import_id: int):
     failed = [result for result in results if not result.ok]
     # CSRFProtect has checked the token of the confirming POST before we get here.
     if request.method == "POST" and not failed:
-        cases = spreadsheets.import_cases(upload, results, current_user)
+        try:
+            cases = spreadsheets.import_cases(upload, results, current_user)
+        except spreadsheets.ImportFileError as error:
+            db.session.rollback()
+            flash(error.message, "info")
+            return redirect(url_for("cases.caseload", caseworker=""))
         flash(
             _(
                 "%(count)s case files imported from %(file)s.",

@@ -344,3 +344,22 @@ def test_references_stay_unique_under_concurrent_registration(app):
 def test_case_model_repr_names_the_reference(app_ctx, make_case):
     assert repr(make_case()).startswith("<Case ")
     assert Case.__tablename__ == "case_file"
+
+
+def test_an_upload_is_imported_once_even_when_confirmed_twice(app_ctx, make_user):
+    from integrapath.cases import spreadsheets
+    from integrapath.cases.forms import CaseForm
+
+    caseworker = make_user(Role.CASEWORKER)
+    content = (
+        "given_names,family_name,date_of_birth,sex,residence_category\n"
+        "Ali,Nouri,1990-01-01,male,refugee\n"
+    )
+    _header, rows = spreadsheets.read_rows(content)
+    upload = spreadsheets.store_upload("a.csv", content, len(rows), caseworker)
+    first_check = spreadsheets.check_rows(rows, caseworker, CaseForm)
+    second_check = spreadsheets.check_rows(rows, caseworker, CaseForm)  # both pages were open
+    spreadsheets.import_cases(upload, first_check, caseworker)
+    with pytest.raises(spreadsheets.ImportFileError):
+        spreadsheets.import_cases(upload, second_check, caseworker)
+    assert db.session.scalar(select(func.count(Case.id))) == 1

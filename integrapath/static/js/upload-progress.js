@@ -33,10 +33,3 @@ document.querySelectorAll("form[data-upload-progress]").forEach((form) => {
     request.send(new FormData(form));
   });
 });
-
-document.querySelectorAll("form[data-busy-on-submit]").forEach((form) => {
-  form.addEventListener("submit", () => {
-    form.querySelector("[type=submit]").disabled = true;
-    form.querySelector("[data-busy-message]").classList.remove("d-none");
-  });
-});
