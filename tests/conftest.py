@@ -6,6 +6,7 @@ SQLite and, when ``TEST_DATABASE_URL`` is set, again on PostgreSQL.
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -292,3 +293,24 @@ FLAG_NAMES = {
     "unaccompanied_minor", "disability", "health_need", "psychosocial_need", "single_parent",
     "trafficking_victim",
 }  # fmt: skip
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` collects the SQL a block sends."""
+
+    @contextmanager
+    def counting():
+        engine = db.session.get_bind().engine
+        statements = []
+
+        def record(_connection, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,5 +1,7 @@
 """Every route declares who may use it; roles and tenants are enforced on the server."""
 
+import re
+
 import pytest
 from flask_babel import force_locale, gettext
 
@@ -100,3 +102,16 @@ def test_newcomer_sees_only_their_own_pathway(auth, client, make_user, make_case
     assert own.reference in page
     assert other.reference not in page
     assert client.get(f"/cases/{own.id}").status_code == 403
+
+
+def _example_url(rule) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "abc" if m.group(1) == "token" else "1", rule.rule)
+
+
+def test_every_form_refuses_a_post_without_csrf_token(app, client):
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) > 20
+    refused = {
+        _example_url(rule): client.post(_example_url(rule), data={}).status_code for rule in posts
+    }
+    assert set(refused.values()) == {400}, refused

@@ -2,11 +2,9 @@
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from integrapath.audit import AuditEvent
@@ -302,25 +300,6 @@ def test_caseload_filter_garbage_gives_no_error(auth, caseworker, client):
     assert response.status_code == 200
 
 
-@contextmanager
-def count_queries():
-    engine = (
-        db.session.get_bind().engine
-        if hasattr(db.session.get_bind(), "engine")
-        else db.session.get_bind()
-    )
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
 def _bulk_cases(municipality_id, caseworker_id, count, start):
     from integrapath.cases.models import CaseNationality
 
@@ -340,7 +319,9 @@ def _bulk_cases(municipality_id, caseworker_id, count, start):
     db.session.commit()
 
 
-def test_caseload_runs_the_same_number_of_queries_for_10_and_1000_cases(auth, caseworker, client):
+def test_caseload_runs_the_same_number_of_queries_for_10_and_1000_cases(
+    auth, caseworker, client, count_queries
+):
     _bulk_cases(caseworker.municipality_id, caseworker.id, 10, 0)
     with count_queries() as small:
         assert client.get("/cases/?sort=permit").status_code == 200
@@ -352,7 +333,7 @@ def test_caseload_runs_the_same_number_of_queries_for_10_and_1000_cases(auth, ca
 
 
 def test_case_page_runs_the_same_number_of_queries_with_many_notes_and_family(
-    auth, caseworker, client, make_case
+    auth, caseworker, client, make_case, count_queries
 ):
     from integrapath.cases.models import NoteCategory, Relation
 
