@@ -256,3 +256,34 @@ def test_list_without_filters_shows_no_validation_error(admin, client, path):
     page = client.get(path).get_data(as_text=True)
     assert "is-invalid" not in page
     assert "Not a valid choice" not in page
+
+
+def auth_events(user):
+    from integrapath.audit import record_event
+
+    record_event("login", user, actor=user)
+    record_event("logout", user, actor=user)
+    db.session.commit()
+
+
+def test_account_list_and_audit_log_keep_their_query_count_as_data_grows(
+    admin, client, make_user, make_organisation, municipality, count_queries
+):
+    school = make_organisation(municipality)
+    for _ in range(3):
+        make_user(Role.PROVIDER, organisation_id=school.id)
+    with count_queries() as small_users:
+        client.get("/admin/users")
+    with count_queries() as small_audit:
+        client.get("/admin/audit")
+    for number in range(40):
+        teacher = make_user(
+            Role.PROVIDER, organisation_id=make_organisation(municipality, f"School {number}").id
+        )
+        auth_events(teacher)
+    with count_queries() as many_users:
+        assert "page 1 of 2" in client.get("/admin/users").get_data(as_text=True)
+    with count_queries() as many_audit:
+        client.get("/admin/audit")
+    assert len(many_users) == len(small_users)
+    assert len(many_audit) == len(small_audit)
