@@ -12,6 +12,8 @@ from flask_login import current_user
 # Code -> nothing else: names come from Babel so they are right in every language.
 SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
 SESSION_KEY = "locale"
+# Browsers that ask for Dari (ISO 639-3 ``prs``) get Persian, which Dari readers read.
+LOCALE_ALIASES = {"prs": "fa"}
 
 
 def locale_name(code: str) -> str:
@@ -37,12 +39,22 @@ def select_locale() -> str:
     hinted = g.get("person_locale")
     if hinted in SUPPORTED_LOCALES:
         return hinted
-    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    browser = _browser_locale()
     if browser:
         return browser
     if current_user.is_authenticated:
         return current_user.municipality.default_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _browser_locale() -> str | None:
+    """Return the first supported language the browser asks for, by preference."""
+    for language, _quality in request.accept_languages:
+        primary = language.replace("_", "-").split("-")[0].lower()
+        primary = LOCALE_ALIASES.get(primary, primary)
+        if primary in SUPPORTED_LOCALES:
+            return primary
+    return None
 
 
 def select_timezone() -> str:

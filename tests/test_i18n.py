@@ -194,3 +194,20 @@ def test_activation_page_speaks_the_invitees_language(app, client, make_user):
         db.session.commit()
     page = client.get(f"/activate/{token}").get_data(as_text=True)
     assert 'lang="fa" dir="rtl"' in page
+
+
+@pytest.mark.parametrize(
+    ("header", "locale"),
+    [
+        ("prs-AF", "fa"),
+        ("fa-AF,en;q=0.5", "fa"),
+        ("ar-SY", "ar"),
+        ("xx,uk;q=0.8", "uk"),
+        ("de-AT", "de"),
+    ],
+)
+def test_browser_languages_are_matched_by_their_main_tag_and_dari_gets_persian(
+    client, header, locale
+):
+    page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'lang="{locale}"' in page

@@ -26,10 +26,18 @@ class OrganisationChoiceMixin:
             raise ValidationError(_l("Choose the course provider this person works for."))
 
 
+STAFF_ROLES = (Role.ADMIN, Role.CASEWORKER, Role.PROVIDER)
+
+
 class UserCreateForm(OrganisationChoiceMixin, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=lambda: labelled_choices(Role))
+    # Newcomers get their account from their case file, so that it is linked to it.
+    role = SelectField(
+        _l("Role"),
+        choices=lambda: [(role.value, role.label) for role in STAFF_ROLES],
+        description=_l("Newcomers get their account from their case file (Portal access)."),
+    )
     preferred_locale = SelectField(_l("Preferred language"), choices=locale_choices)
     submit = SubmitField(_l("Create account"))
 

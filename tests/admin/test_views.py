@@ -287,3 +287,12 @@ def test_account_list_and_audit_log_keep_their_query_count_as_data_grows(
         client.get("/admin/audit")
     assert len(many_users) == len(small_users)
     assert len(many_audit) == len(small_audit)
+
+
+def test_admin_cannot_create_an_unlinked_newcomer_account(admin, auth):
+    page = auth.post(
+        "/admin/users/new",
+        {"full_name": "N", "email": "n@example.org", "role": "migrant", "preferred_locale": "en"},
+    ).get_data(as_text=True)
+    assert 'id="role-error"' in page
+    assert db.session.scalar(select(User).where(User.email == "n@example.org")) is None
