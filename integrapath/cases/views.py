@@ -262,67 +262,89 @@ def _back_to(case: Case, section: str):
     return redirect(url_for("cases.case_file", case_id=case.id, _anchor=section))
 
 
+def _submit_section(case: Case, form_key: str, form, action, done: str, section: str):
+    """Run ``action(form)`` for a valid form of the case page, then go back to its section.
+
+    Invalid input or a broken rule shows the page again, with the errors next to the fields
+    and what was typed still in them.
+    """
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except RuleBroken as error:
+            show_on_form(form, error)
+        else:
+            flash(done, "success")
+            return _back_to(case, section)
+    return _render_case_file(case, **{form_key: form})
+
+
+def _owned(model, object_id: int, case: Case):
+    """Load a record that hangs off ``case``, or answer 404."""
+    found = db.session.get(model, object_id)
+    if found is None or found.case_id != case.id:
+        abort(404)
+    return found
+
+
 @bp.route("/<int:case_id>/notes", methods=["POST"])
 @caseworker_only
 def add_note(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(NoteForm, "note")
-    if not form.validate_on_submit():
-        return _render_case_file(case, note_form=form)
-    services.add_note(case, form.category.data, form.text.data, current_user)
-    flash(_("Note added."), "success")
-    return _back_to(case, "notes")
+    return _submit_section(
+        case,
+        "note_form",
+        _page_form(NoteForm, "note"),
+        lambda form: services.add_note(case, form.category.data, form.text.data, current_user),
+        _("Note added."),
+        "notes",
+    )
 
 
 @bp.route("/<int:case_id>/notes/<int:note_id>/amend", methods=["POST"])
 @caseworker_only
 def amend_note(case_id: int, note_id: int):
     case = _load_case(case_id)
-    original = db.session.get(CaseNote, note_id)
-    if original is None or original.case_id != case.id:
-        abort(404)
+    original = _owned(CaseNote, note_id, case)
     form = _page_form(AmendmentForm, "amend")
-    if not form.validate_on_submit():
-        form.note_id = note_id
-        return _render_case_file(case, amendment_form=form)
-    services.add_note(case, original.category, form.text.data, current_user, amends=original)
-    flash(_("Correction added. The original note is kept."), "success")
-    return _back_to(case, "notes")
+    form.note_id = note_id  # errors show under this note
+    return _submit_section(
+        case,
+        "amendment_form",
+        form,
+        lambda form: services.add_note(
+            case, original.category, form.text.data, current_user, amends=original
+        ),
+        _("Correction added. The original note is kept."),
+        "notes",
+    )
 
 
 @bp.route("/<int:case_id>/household", methods=["POST"])
 @caseworker_only
 def link_household(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(HouseholdLinkForm, "link")
-    if form.validate_on_submit():
+
+    def link(form):
+        reference = form.reference.data.strip().upper()
         relative = db.session.scalar(
-            scoped(select(Case), current_user).where(
-                Case.reference == form.reference.data.strip().upper()
-            )
+            scoped(select(Case), current_user).where(Case.reference == reference)
         )
-        try:
-            if relative is None:
-                raise services.CaseError(
-                    _("No case with this reference in your municipality."), "reference"
-                )
-            services.link_household(case, relative, form.relation.data, current_user)
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(_("Files linked."), "success")
-            return _back_to(case, "household")
-    return _render_case_file(case, link_form=form)
+        if relative is None:
+            raise services.CaseError(
+                _("No case with this reference in your municipality."), "reference"
+            )
+        services.link_household(case, relative, form.relation.data, current_user)
+
+    form = _page_form(HouseholdLinkForm, "link")
+    return _submit_section(case, "link_form", form, link, _("Files linked."), "household")
 
 
 @bp.route("/<int:case_id>/household/<int:link_id>/remove", methods=["POST"])
 @caseworker_only
 def unlink_household(case_id: int, link_id: int):
     case = _load_case(case_id)
-    link = db.session.get(HouseholdLink, link_id)
-    if link is None or link.case_id != case.id:
-        abort(404)
-    services.unlink_household(case, link, current_user)
+    services.unlink_household(case, _owned(HouseholdLink, link_id, case), current_user)
     flash(_("Link removed."), "success")
     return _back_to(case, "household")
 
@@ -331,24 +353,23 @@ def unlink_household(case_id: int, link_id: int):
 @caseworker_only
 def add_dependant(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(DependantForm, "dependant")
-    if not form.validate_on_submit():
-        return _render_case_file(case, dependant_form=form)
-    services.add_dependant(
-        case, form.name.data, form.birth_year.data, form.relation.data, current_user
+    return _submit_section(
+        case,
+        "dependant_form",
+        _page_form(DependantForm, "dependant"),
+        lambda form: services.add_dependant(
+            case, form.name.data, form.birth_year.data, form.relation.data, current_user
+        ),
+        _("Family member added."),
+        "household",
     )
-    flash(_("Family member added."), "success")
-    return _back_to(case, "household")
 
 
 @bp.route("/<int:case_id>/dependants/<int:dependant_id>/remove", methods=["POST"])
 @caseworker_only
 def remove_dependant(case_id: int, dependant_id: int):
     case = _load_case(case_id)
-    dependant = db.session.get(Dependant, dependant_id)
-    if dependant is None or dependant.case_id != case.id:
-        abort(404)
-    services.remove_dependant(case, dependant, current_user)
+    services.remove_dependant(case, _owned(Dependant, dependant_id, case), current_user)
     flash(_("Family member removed."), "success")
     return _back_to(case, "household")
 
@@ -357,38 +378,33 @@ def remove_dependant(case_id: int, dependant_id: int):
 @caseworker_only
 def record_consent(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(ConsentForm, "consent")
-    if form.validate_on_submit():
-        try:
-            services.record_consent(
-                case, form.purpose.data, form.given_on.data, form.method.data, current_user
-            )
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(_("Consent recorded."), "success")
-            return _back_to(case, "consent")
-    return _render_case_file(case, consent_form=form)
+    return _submit_section(
+        case,
+        "consent_form",
+        _page_form(ConsentForm, "consent"),
+        lambda form: services.record_consent(
+            case, form.purpose.data, form.given_on.data, form.method.data, current_user
+        ),
+        _("Consent recorded."),
+        "consent",
+    )
 
 
 @bp.route("/<int:case_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
 @caseworker_only
 def withdraw_consent(case_id: int, consent_id: int):
     case = _load_case(case_id)
-    consent = db.session.get(Consent, consent_id)
-    if consent is None or consent.case_id != case.id:
-        abort(404)
+    consent = _owned(Consent, consent_id, case)
     form = _page_form(WithdrawConsentForm, "withdraw")
-    if form.validate_on_submit():
-        try:
-            services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user)
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(_("Withdrawal recorded."), "success")
-            return _back_to(case, "consent")
-    form.consent_id = consent_id
-    return _render_case_file(case, withdraw_form=form)
+    form.consent_id = consent_id  # errors show under this consent
+    return _submit_section(
+        case,
+        "withdraw_form",
+        form,
+        lambda form: services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user),
+        _("Withdrawal recorded."),
+        "consent",
+    )
 
 
 @bp.route("/<int:case_id>/reassign", methods=["POST"])
@@ -397,15 +413,14 @@ def reassign(case_id: int):
     case = _load_case(case_id)
     form = _page_form(ReassignForm, "reassign")
     form.caseworker_id.choices = _caseworker_choices()
-    if form.validate_on_submit():
-        try:
-            services.reassign_case(case, form.caseworker_id.data, current_user)
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(_("Caseworker changed."), "success")
-            return _back_to(case, "actions")
-    return _render_case_file(case, reassign_form=form)
+    return _submit_section(
+        case,
+        "reassign_form",
+        form,
+        lambda form: services.reassign_case(case, form.caseworker_id.data, current_user),
+        _("Caseworker changed."),
+        "actions",
+    )
 
 
 @bp.route("/<int:case_id>/transfer", methods=["POST"])
@@ -416,36 +431,30 @@ def request_transfer(case_id: int):
     form.to_municipality_id.choices = [("", "")] + [
         (m.id, m.name) for m in db.session.scalars(select(Municipality))
     ]
-    if form.validate_on_submit():
-        try:
-            services.request_transfer(
-                case, form.to_municipality_id.data, form.reason.data, current_user
-            )
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(
-                _("Transfer requested. The case stays here until the other municipality accepts."),
-                "success",
-            )
-            return _back_to(case, "actions")
-    return _render_case_file(case, transfer_form=form)
+    return _submit_section(
+        case,
+        "transfer_form",
+        form,
+        lambda form: services.request_transfer(
+            case, form.to_municipality_id.data, form.reason.data, current_user
+        ),
+        _("Transfer requested. The case stays here until the other municipality accepts."),
+        "actions",
+    )
 
 
 @bp.route("/<int:case_id>/close", methods=["POST"])
 @caseworker_only
 def close(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(CloseCaseForm, "close")
-    if form.validate_on_submit():
-        try:
-            services.close_case(case, form.reason.data, form.closed_on.data, current_user)
-        except services.CaseError as error:
-            show_on_form(form, error)
-        else:
-            flash(_("Case closed."), "success")
-            return _back_to(case, "actions")
-    return _render_case_file(case, close_form=form)
+    return _submit_section(
+        case,
+        "close_form",
+        _page_form(CloseCaseForm, "close"),
+        lambda form: services.close_case(case, form.reason.data, form.closed_on.data, current_user),
+        _("Case closed."),
+        "actions",
+    )
 
 
 @bp.route("/<int:case_id>/reopen", methods=["POST"])
