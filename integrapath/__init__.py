@@ -32,19 +32,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_cls.check(app.config)
 
     register_extensions(app)
-    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_request_pipeline(app)
     register_error_handlers(app)
     register_cli(app)
-    register_template_helpers(app)
-    app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(
-        role_labels=ROLE_LABELS, action_label=action_label, sensitive_flags=SENSITIVE_FLAGS
-    )
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    register_templates(app)
+    trust_proxies(app)
     logging.getLogger(__name__).debug("IntegraPath created with %s", config_cls.__name__)
     return app
 
@@ -78,6 +71,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Ids in URLs are bounded, so a huge number is a 404 rather than a database error.
+    app.url_map.converters["int"] = IdConverter
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
@@ -136,6 +131,21 @@ def register_error_handlers(app: Flask) -> None:
 
     for status in ERROR_STATUSES:
         app.register_error_handler(status, render_error)
+
+
+def register_templates(app: Flask) -> None:
+    register_template_helpers(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        role_labels=ROLE_LABELS, action_label=action_label, sensitive_flags=SENSITIVE_FLAGS
+    )
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client address and scheme from them."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_cli(app: Flask) -> None:
