@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "transfer_declined": _l("Transfer declined"),
     "case_closed": _l("Case closed"),
     "case_reopened": _l("Case reopened"),
+    "case_import_uploaded": _l("Import file uploaded"),
     "cases_imported": _l("Case files imported"),
     "caseload_exported": _l("Caseload exported"),
     "portal_access_opened": _l("Portal access opened"),

@@ -194,6 +194,12 @@ def store_upload(filename: str, content: str, row_count: int, actor: User) -> Ca
     )
     db.session.add(upload)
     db.session.flush()
+    record_event(
+        "case_import_uploaded",
+        upload,
+        actor=actor,
+        changes={"file": [None, upload.filename], "rows": [None, row_count]},
+    )
     return upload
 
 

@@ -395,6 +395,10 @@ def test_csv_import_of_a_good_file_creates_every_case(auth, caseworker, client):
     names = db.session.scalars(select(Case.family_name).order_by(Case.family_name)).all()
     assert names == ["Bondarenko", "Khalil"]
     assert client.get(location).status_code == 302  # cannot be imported twice
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "CaseImport")
+    )
+    assert sorted(actions) == ["case_import_uploaded", "cases_imported"]
 
 
 def test_csv_import_refuses_files_that_are_not_csv_text(auth, caseworker):
