@@ -303,11 +303,16 @@ SORTS = {
 }
 
 
-def caseload_query(user: User, filters: CaseloadFilters, today: date | None = None) -> Select:
-    """Return the select of the cases a caseworker asked for, eager-loading what lists show."""
-    statement = scoped(select(Case), user).options(
-        joinedload(Case.caseworker), selectinload(Case.nationalities)
-    )
+def caseload_query(
+    user: User, filters: CaseloadFilters, today: date | None = None, *, eager: bool = True
+) -> Select:
+    """Return the select of the cases a caseworker asked for.
+
+    With ``eager`` it loads what the list page shows; the export picks its own columns.
+    """
+    statement = scoped(select(Case), user)
+    if eager:
+        statement = statement.options(joinedload(Case.caseworker), selectinload(Case.nationalities))
     if filters.q:
         term = filters.q.strip()
         folded = name_key(term)

@@ -438,6 +438,9 @@ def test_export_gives_the_filtered_caseload_as_csv_and_is_audited(
     assert "Berg" in text and "HYPERLINK" not in text
     everything = client.get("/cases/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK(evil)" in everything  # a formula is neutralised
+    berg_line = next(line for line in everything.splitlines() if ",Berg," in line)
+    assert "Syria" in berg_line and caseworker.full_name in berg_line
+    assert "Refugee (international protection)" in berg_line
     assert (
         db.session.scalar(select(func.count()).where(AuditEvent.action == "caseload_exported")) == 2
     )
