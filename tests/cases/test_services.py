@@ -363,3 +363,13 @@ def test_an_upload_is_imported_once_even_when_confirmed_twice(app_ctx, make_user
     with pytest.raises(spreadsheets.ImportFileError):
         spreadsheets.import_cases(upload, second_check, caseworker)
     assert db.session.scalar(select(func.count(Case.id))) == 1
+
+
+def test_caseload_finds_a_file_by_the_number_at_the_end_of_its_reference(
+    app_ctx, make_case, make_user
+):
+    me = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=me)
+    number = str(int(case.reference.rsplit("-", 1)[1]))
+    statement = services.caseload_query(me, services.CaseloadFilters(q=number))
+    assert [found.id for found in db.session.scalars(statement).unique()] == [case.id]
