@@ -9,8 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 CHROMIUM ?= /usr/bin/chromium
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test lint format translations compile-translations screenshots browser-deps bench clean
+.PHONY: run test lint format translations compile-translations screenshots browser-deps html-checker bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,7 @@ run: $(STAMP)
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps html-checker
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -38,6 +39,17 @@ browser-deps:
 				|| echo "Could not install Chromium: the browser tests will be SKIPPED"; \
 		else \
 			echo "No Chromium at $(CHROMIUM) and not root: the browser tests will be SKIPPED"; \
+		fi; \
+	fi
+
+# The W3C Nu HTML Checker (needs Java, present on the project's machines), from npm.
+html-checker:
+	@if [ ! -f $(VNU_JAR) ]; then \
+		if command -v npm >/dev/null && command -v java >/dev/null; then \
+			npm install --no-save --ignore-scripts --silent vnu-jar@26.9.27 \
+				|| echo "Could not install vnu-jar: the HTML check will be SKIPPED"; \
+		else \
+			echo "No npm or Java: the HTML check will be SKIPPED"; \
 		fi; \
 	fi
 
