@@ -16,6 +16,8 @@ from sqlalchemy import orm
 from integrapath import create_app
 from integrapath.admin.models import Municipality, Organisation, OrganisationKind
 from integrapath.auth.models import User
+from integrapath.cases.models import NoteCategory
+from integrapath.cases.services import add_note
 from integrapath.extensions import db
 from integrapath.security import Role
 
@@ -314,3 +316,34 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+PAGES = {
+    Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
+                 "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
+                 "/account/password"],
+    Role.CASEWORKER: ["/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
+                      "/cases/transfers", "/cases/import"],
+    Role.PROVIDER: ["/courses/provider"],
+    Role.MIGRANT: ["/my/"],
+}  # fmt: skip
+
+
+@pytest.fixture
+def every_page(auth, client, make_user, make_case):
+    """Render every page of every role, in Arabic (the harder, right-to-left case).
+
+    Returns ``{name: html}``; the file has a note and a sensitive flag so all sections show.
+    """
+    pages = {"login": client.get("/login").get_data(as_text=True)}
+    for role, paths in PAGES.items():
+        user = make_user(role, preferred_locale="ar")
+        case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
+        add_note(case, NoteCategory.GENERAL, "a note", user)
+        db.session.commit()
+        auth.login(user)
+        for path in paths:
+            url = path.format(user=user.id, case=case.id)
+            pages[f"{role.value} {url}"] = client.get(url).get_data(as_text=True)
+        auth.logout()
+    return pages
