@@ -34,7 +34,10 @@ class Visit:
         """Open the switcher (it shows the current language) and pick ours in its own script."""
         current = "|".join(re.escape(name) for name in LANGUAGE_NAMES.values())
         self.page.get_by_role("button", name=re.compile(f"({current})$")).click()
-        self.page.get_by_role("button", name=LANGUAGE_NAMES[self.locale], exact=True).click()
+        # Wait for the page the switcher sends us back to: the language may already be the
+        # one we want, so the html lang attribute alone cannot tell that the switch is done.
+        with self.page.expect_navigation(wait_until="load"):
+            self.page.get_by_role("button", name=LANGUAGE_NAMES[self.locale], exact=True).click()
         expect(self.page.locator("html")).to_have_attribute("lang", self.locale)
 
     def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
