@@ -86,7 +86,7 @@ def refuse_undeclared_views():
 def refuse_nul_characters():
     """Answer 400 for text with NUL characters, which PostgreSQL cannot store."""
     for values in (request.args, request.form):
-        if any("\x00" in value for value in values.values()):
+        if any("\x00" in key + value for key, value in values.items(multi=True)):
             abort(400)
 
 

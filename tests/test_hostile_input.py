@@ -65,3 +65,4 @@ def test_nul_characters_are_refused_with_400_on_both_databases(client, auth, mak
     assert response.status_code == 400
     auth.login(make_user(Role.CASEWORKER))
     assert client.get("/cases/?q=ab%00cd").status_code == 400
+    assert client.get("/cases/?nationality=SY&nationality=S%00Y").status_code == 400
