@@ -60,10 +60,10 @@ screenshots: $(STAMP) browser-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check integrapath tests config.py wsgi.py
+	$(BIN)/ruff format --check integrapath tests benchmarks config.py wsgi.py
 
 format: $(STAMP)
-	$(BIN)/ruff format integrapath tests config.py wsgi.py
+	$(BIN)/ruff format integrapath tests benchmarks config.py wsgi.py
 	$(BIN)/ruff check --fix .
 
 # Extract every marked string, merge it into each catalog, compile the catalogs.
