@@ -14,7 +14,7 @@ from .audit import action_label
 from .cases.models import SENSITIVE_FLAGS
 from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
-from .security import ROLE_LABELS, refuse_nul_characters, refuse_undeclared_views
+from .security import refuse_nul_characters, refuse_undeclared_views
 
 ERROR_STATUSES = (400, 403, 404, 405, 500)
 
@@ -136,9 +136,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_templates(app: Flask) -> None:
     register_template_helpers(app)
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(
-        role_labels=ROLE_LABELS, action_label=action_label, sensitive_flags=SENSITIVE_FLAGS
-    )
+    app.jinja_env.globals.update(action_label=action_label, sensitive_flags=SENSITIVE_FLAGS)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -69,7 +69,22 @@ def text_direction() -> str:
     return get_locale().text_direction
 
 
-def labelled_choices(enum_cls: type[StrEnum]) -> list[tuple[str, str]]:
+class LabelledEnum(StrEnum):
+    """A string enum stored by value, whose members have translated labels.
+
+    Subclasses return ``{member: lazy_gettext(...)}`` from ``labels()``.
+    """
+
+    @property
+    def label(self) -> str:
+        return type(self).labels()[self]
+
+    @classmethod
+    def labels(cls) -> dict:
+        raise NotImplementedError
+
+
+def labelled_choices(enum_cls: type[LabelledEnum]) -> list[tuple[str, str]]:
     """Return ``(value, translated label)`` pairs of an enum for a select field."""
     return [(member.value, member.label) for member in enum_cls]
 

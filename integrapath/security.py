@@ -6,7 +6,6 @@ route-walk test. Every query for tenant data goes through ``scoped`` so that a
 forgotten filter is not possible by accident.
 """
 
-from enum import StrEnum
 from functools import wraps
 from urllib.parse import urljoin, urlsplit
 
@@ -16,28 +15,26 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from .extensions import db
+from .i18n import LabelledEnum
 
 PUBLIC = "public"
 ACCESS_ATTRIBUTE = "access_rule"
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     ADMIN = "admin"
     CASEWORKER = "caseworker"
     PROVIDER = "provider"
     MIGRANT = "migrant"
 
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.CASEWORKER: _l("Caseworker"),
-    Role.PROVIDER: _l("Course provider"),
-    Role.MIGRANT: _l("Newcomer"),
-}
+    @classmethod
+    def labels(cls):
+        return {
+            cls.ADMIN: _l("Administrator"),
+            cls.CASEWORKER: _l("Caseworker"),
+            cls.PROVIDER: _l("Course provider"),
+            cls.MIGRANT: _l("Newcomer"),
+        }
 
 
 def allow(*roles: Role):

@@ -1,12 +1,11 @@
 """Tenants: municipalities and the organisations that work within them."""
 
-from enum import StrEnum
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import TimestampMixin, db, enum_column
+from ..i18n import LabelledEnum
 
 
 class Municipality(TimestampMixin, db.Model):
@@ -29,21 +28,18 @@ class Municipality(TimestampMixin, db.Model):
         return f"<Municipality {self.code}>"
 
 
-class OrganisationKind(StrEnum):
+class OrganisationKind(LabelledEnum):
     MUNICIPAL_OFFICE = "municipal_office"
     COURSE_PROVIDER = "course_provider"
     PARTNER_SERVICE = "partner_service"
 
-    @property
-    def label(self) -> str:
-        return ORGANISATION_KIND_LABELS[self]
-
-
-ORGANISATION_KIND_LABELS = {
-    OrganisationKind.MUNICIPAL_OFFICE: _l("Municipal integration office"),
-    OrganisationKind.COURSE_PROVIDER: _l("Course provider"),
-    OrganisationKind.PARTNER_SERVICE: _l("Partner service"),
-}
+    @classmethod
+    def labels(cls):
+        return {
+            cls.MUNICIPAL_OFFICE: _l("Municipal integration office"),
+            cls.COURSE_PROVIDER: _l("Course provider"),
+            cls.PARTNER_SERVICE: _l("Partner service"),
+        }
 
 
 class Organisation(TimestampMixin, db.Model):

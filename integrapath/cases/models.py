@@ -1,30 +1,18 @@
 """The case file of a newcomer and what hangs off it: household, consent, notes, transfers."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
+from ..i18n import LabelledEnum
 from ..pathway.models import Stage
 from ..security import Role
 
 
-class Labelled(StrEnum):
-    """A string enum whose members have translated labels in ``LABELS``."""
-
-    @property
-    def label(self) -> str:
-        return self.labels()[self]
-
-    @classmethod
-    def labels(cls) -> dict:
-        raise NotImplementedError
-
-
-class Sex(Labelled):
+class Sex(LabelledEnum):
     FEMALE = "female"
     MALE = "male"
     DIVERSE = "diverse"
@@ -40,7 +28,7 @@ class Sex(Labelled):
         }
 
 
-class ResidenceCategory(Labelled):
+class ResidenceCategory(LabelledEnum):
     REFUGEE = "refugee"
     SUBSIDIARY_PROTECTION = "subsidiary_protection"
     ASYLUM_APPLICANT = "asylum_applicant"
@@ -66,7 +54,7 @@ class ResidenceCategory(Labelled):
         }
 
 
-class CaseStatus(Labelled):
+class CaseStatus(LabelledEnum):
     ACTIVE = "active"
     CLOSED = "closed"
 
@@ -75,7 +63,7 @@ class CaseStatus(Labelled):
         return {cls.ACTIVE: _l("Open"), cls.CLOSED: _l("Closed")}
 
 
-class ClosingReason(Labelled):
+class ClosingReason(LabelledEnum):
     PATHWAY_COMPLETED = "pathway_completed"
     MOVED_AWAY = "moved_away"
     LEFT_COUNTRY = "left_country"
@@ -257,7 +245,7 @@ class ReferenceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Relation(Labelled):
+class Relation(LabelledEnum):
     SPOUSE = "spouse"
     CHILD = "child"
     PARENT = "parent"
@@ -312,7 +300,7 @@ class Dependant(db.Model):
     relation: Mapped[Relation] = mapped_column(enum_column(Relation, "relation"))
 
 
-class ConsentPurpose(Labelled):
+class ConsentPurpose(LabelledEnum):
     CASE_MANAGEMENT = "case_management"
     PROVIDER_SHARING = "provider_sharing"
     STATISTICS = "statistics"
@@ -326,7 +314,7 @@ class ConsentPurpose(Labelled):
         }
 
 
-class ConsentMethod(Labelled):
+class ConsentMethod(LabelledEnum):
     WRITTEN = "written"
     VERBAL = "verbal"
     PORTAL = "portal"
@@ -360,7 +348,7 @@ class Consent(db.Model):
         return self.withdrawn_on is None
 
 
-class NoteCategory(Labelled):
+class NoteCategory(LabelledEnum):
     GENERAL = "general"
     HOUSING = "housing"
     HEALTH = "health"
@@ -401,7 +389,7 @@ class CaseNote(db.Model):
     author = relationship("User", lazy="raise")
 
 
-class TransferStatus(Labelled):
+class TransferStatus(LabelledEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     DECLINED = "declined"

@@ -1,38 +1,35 @@
 """Pathway stages and the kept history of every move between them."""
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, enum_column, utcnow
+from ..i18n import LabelledEnum
 
 
-class Stage(StrEnum):
+class Stage(LabelledEnum):
     PRE_DEPARTURE = "pre_departure"
     ARRIVAL = "arrival"
     EARLY_INTEGRATION = "early_integration"
     LONG_TERM = "long_term"
     INCLUSION = "inclusion"
 
-    @property
-    def label(self) -> str:
-        return STAGE_LABELS[self]
+    @classmethod
+    def labels(cls):
+        return {
+            cls.PRE_DEPARTURE: _l("Pre-departure"),
+            cls.ARRIVAL: _l("Arrival and orientation"),
+            cls.EARLY_INTEGRATION: _l("Early integration"),
+            cls.LONG_TERM: _l("Long-term integration"),
+            cls.INCLUSION: _l("Active citizenship and inclusion"),
+        }
 
     @property
     def number(self) -> int:
         return list(Stage).index(self) + 1
-
-
-STAGE_LABELS = {
-    Stage.PRE_DEPARTURE: _l("Pre-departure"),
-    Stage.ARRIVAL: _l("Arrival and orientation"),
-    Stage.EARLY_INTEGRATION: _l("Early integration"),
-    Stage.LONG_TERM: _l("Long-term integration"),
-    Stage.INCLUSION: _l("Active citizenship and inclusion"),
-}
 
 
 class StageChange(db.Model):
