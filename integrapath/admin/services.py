@@ -147,10 +147,14 @@ def organisations_query(actor: User) -> Select:
     return scoped(select(Organisation), actor).order_by(sa.func.lower(Organisation.name))
 
 
-def organisation_choices(actor: User, kind: OrganisationKind | None = None) -> list[Organisation]:
-    statement = scoped(select(Organisation), actor).where(Organisation.active.is_(True))
-    if kind is not None:
-        statement = statement.where(Organisation.kind == kind)
+def organisations_for_staff(actor: User) -> list[Organisation]:
+    """Return the active offices and course providers staff of the municipality can work for.
+
+    Partner services have no accounts of their own.
+    """
+    statement = scoped(select(Organisation), actor).where(
+        Organisation.active.is_(True), Organisation.kind != OrganisationKind.PARTNER_SERVICE
+    )
     return list(db.session.scalars(statement.order_by(Organisation.name)))
 
 

@@ -24,8 +24,7 @@ from .models import Organisation, OrganisationKind
 def _fill_organisation_choices(form) -> None:
     form.organisation_id.choices = [("", _("None"))] + [
         (organisation.id, organisation.name)
-        for organisation in services.organisation_choices(current_user)
-        if organisation.kind != OrganisationKind.PARTNER_SERVICE
+        for organisation in services.organisations_for_staff(current_user)
     ]
 
 

@@ -494,6 +494,21 @@ def link_household(case: Case, relative: Case, relation: Relation, actor: User) 
         )
 
 
+def link_household_by_reference(
+    case: Case, reference: str, relation: Relation, actor: User
+) -> None:
+    """Link the file with ``reference`` (of the actor's municipality) as family.
+
+    :raise CaseError: when no such file is visible to the actor, or the link is refused.
+    """
+    relative = db.session.scalar(
+        scoped(select(Case), actor).where(Case.reference == reference.strip().upper())
+    )
+    if relative is None:
+        raise CaseError(_l("No case with this reference in your municipality."), "reference")
+    link_household(case, relative, relation, actor)
+
+
 def unlink_household(case: Case, link: HouseholdLink, actor: User) -> None:
     relative = db.session.get(Case, link.relative_id)
     db.session.execute(
@@ -660,6 +675,17 @@ def reassign_case(case: Case, caseworker_id: int, actor: User) -> None:
         changes={"caseworker_id": [case.caseworker_id, caseworker_id]},
     )
     case.caseworker_id = caseworker_id
+
+
+def transfer_targets(case: Case) -> list[Municipality]:
+    """Return the municipalities a case can be transferred to: all others, by name."""
+    return list(
+        db.session.scalars(
+            select(Municipality)
+            .where(Municipality.id != case.municipality_id)
+            .order_by(Municipality.name)
+        )
+    )
 
 
 def pending_transfer(case: Case) -> CaseTransfer | None:

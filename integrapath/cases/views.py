@@ -13,15 +13,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..admin.models import Municipality
 from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
 from ..portal import services as portal_services
-from ..security import Role, allow, get_scoped_or_404, scoped
+from ..security import Role, allow, get_scoped_or_404
 from . import bp, services, spreadsheets
 from .forms import (
     AmendmentForm,
@@ -202,6 +200,10 @@ def _load_case(case_id: int) -> Case:
     return case
 
 
+def _transfer_choices(case: Case) -> list[tuple]:
+    return [("", _("Choose…"))] + [(m.id, m.name) for m in services.transfer_targets(case)]
+
+
 # -- the case file ------------------------------------------------------------------------------
 
 
@@ -210,14 +212,7 @@ def _render_case_file(case: Case, status: int = 200, **forms):
     reassign = _page_form(ReassignForm, "reassign", formdata=None, caseworker_id=case.caseworker_id)
     reassign.caseworker_id.choices = _caseworker_choices()
     transfer = _page_form(TransferForm, "transfer", formdata=None)
-    transfer.to_municipality_id.choices = [("", _("Choose…"))] + [
-        (m.id, m.name)
-        for m in db.session.scalars(
-            select(Municipality)
-            .where(Municipality.id != case.municipality_id)
-            .order_by(Municipality.name)
-        )
-    ]
+    transfer.to_municipality_id.choices = _transfer_choices(case)
     context = {
         "note_form": _page_form(NoteForm, "note", formdata=None),
         "amendment_form": _page_form(AmendmentForm, "amend", formdata=None),
@@ -321,20 +316,16 @@ def amend_note(case_id: int, note_id: int):
 @caseworker_only
 def link_household(case_id: int):
     case = _load_case(case_id)
-
-    def link(form):
-        reference = form.reference.data.strip().upper()
-        relative = db.session.scalar(
-            scoped(select(Case), current_user).where(Case.reference == reference)
-        )
-        if relative is None:
-            raise services.CaseError(
-                _("No case with this reference in your municipality."), "reference"
-            )
-        services.link_household(case, relative, form.relation.data, current_user)
-
-    form = _page_form(HouseholdLinkForm, "link")
-    return _submit_section(case, "link_form", form, link, _("Files linked."), "household")
+    return _submit_section(
+        case,
+        "link_form",
+        _page_form(HouseholdLinkForm, "link"),
+        lambda form: services.link_household_by_reference(
+            case, form.reference.data, form.relation.data, current_user
+        ),
+        _("Files linked."),
+        "household",
+    )
 
 
 @bp.route("/<int:case_id>/household/<int:link_id>/remove", methods=["POST"])
@@ -425,9 +416,7 @@ def reassign(case_id: int):
 def request_transfer(case_id: int):
     case = _load_case(case_id)
     form = _page_form(TransferForm, "transfer")
-    form.to_municipality_id.choices = [("", "")] + [
-        (m.id, m.name) for m in db.session.scalars(select(Municipality))
-    ]
+    form.to_municipality_id.choices = _transfer_choices(case)
     return _submit_section(
         case,
         "transfer_form",

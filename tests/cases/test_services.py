@@ -373,3 +373,23 @@ def test_caseload_finds_a_file_by_the_number_at_the_end_of_its_reference(
     number = str(int(case.reference.rsplit("-", 1)[1]))
     statement = services.caseload_query(me, services.CaseloadFilters(q=number))
     assert [found.id for found in db.session.scalars(statement).unique()] == [case.id]
+
+
+def test_linking_by_reference_only_finds_files_of_the_actors_municipality(
+    app_ctx, make_case, make_user, make_municipality
+):
+    me = make_user(Role.CASEWORKER)
+    here, sibling = make_case(caseworker=me), make_case(caseworker=me)
+    foreign = make_case(in_municipality=make_municipality())
+    with pytest.raises(services.CaseError, match="No case with this reference"):
+        services.link_household_by_reference(here, foreign.reference, Relation.SIBLING, me)
+    services.link_household_by_reference(here, sibling.reference.lower(), Relation.SIBLING, me)
+    assert [link.relative_id for link in services.household_of(here, me)] == [sibling.id]
+
+
+def test_transfer_targets_are_the_other_municipalities(app_ctx, make_case, make_municipality):
+    case = make_case()
+    other = make_municipality(name="Aachen")
+    targets = services.transfer_targets(case)
+    assert other in targets
+    assert case.municipality_id not in [town.id for town in targets]
