@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, config_for
 
-from .audit import action_label
+from .audit import action_label, object_label
 from .cases.models import SENSITIVE_FLAGS
 from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
@@ -136,7 +136,9 @@ def register_error_handlers(app: Flask) -> None:
 def register_templates(app: Flask) -> None:
     register_template_helpers(app)
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(action_label=action_label, sensitive_flags=SENSITIVE_FLAGS)
+    app.jinja_env.globals.update(
+        action_label=action_label, object_label=object_label, sensitive_flags=SENSITIVE_FLAGS
+    )
 
 
 def trust_proxies(app: Flask) -> None:

@@ -53,8 +53,21 @@ ACTION_LABELS = {
 }
 
 
+# What the recorded objects are called on the audit log page (by model class name).
+OBJECT_LABELS = {
+    "Case": _l("Case file"),
+    "CaseImport": _l("Import file"),
+    "Organisation": _l("Organisation"),
+    "User": _l("Account"),
+}
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+def object_label(object_type: str) -> str:
+    return OBJECT_LABELS.get(object_type, object_type)
 
 
 class AuditTrailIsAppendOnly(RuntimeError):

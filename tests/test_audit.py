@@ -87,3 +87,15 @@ def test_events_are_listed_newest_first(app, make_user):
         ids = db.session.scalars(audit_query(admin).with_only_columns(AuditEvent.id)).all()
     assert ids.index(second.id) < ids.index(first.id)
     assert select(AuditEvent) is not None
+
+
+def test_audit_log_names_objects_in_the_readers_language(app, auth, client, make_user):
+    admin = make_user(Role.ADMIN, preferred_locale="de")
+    target = make_user(Role.CASEWORKER)
+    with app.test_request_context():
+        record_event("user_role_changed", target, actor=admin)
+        db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/audit?action=user_role_changed").get_data(as_text=True)
+    assert f"Konto #{target.id}" in page
+    assert f"User #{target.id}" not in page
