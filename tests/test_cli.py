@@ -54,3 +54,5 @@ def test_create_admin_refuses_a_short_password(app):
               "--email", "x@example.org", "--name", "X", "--password", "short"]
     )  # fmt: skip
     assert result.exit_code != 0
+    assert "use at least 10 characters" in result.output
+    assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None

@@ -45,14 +45,14 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path):
         db.engine.dispose()
 
 
-def test_passwords_are_hashed_with_scrypt_by_default(app_ctx):
-    from flask import current_app
-
+def test_passwords_are_hashed_with_scrypt_by_default():
     from integrapath.auth.models import User
 
-    current_app.config["PASSWORD_HASH_METHOD"] = config_for("production").PASSWORD_HASH_METHOD
-    user = User(email="x@example.org", full_name="X")
-    user.set_password("a-long-password")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        user = User(email="x@example.org", full_name="X")
+        user.set_password("a-long-password")
     assert user.password_hash.startswith("scrypt:")
     assert user.check_password("a-long-password")
 

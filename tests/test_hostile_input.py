@@ -55,6 +55,7 @@ def test_huge_numbers_in_forms_are_refused_not_crashing(auth, client, make_user,
         token_from=url,
     )
     assert response.status_code == 200
+    assert 'id="dependant-birth_year-error"' in response.get_data(as_text=True)
 
 
 def test_nul_characters_are_refused_with_400_on_both_databases(client, auth, make_user):

@@ -29,6 +29,7 @@ def test_every_page_is_valid_html(checker, every_page, tmp_path):
         text=True,
         timeout=120,
     )
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    assert result.stderr, f"the checker printed nothing (exit {result.returncode})"
+    messages = json.loads(result.stderr)["messages"]
     errors = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
     assert errors == []

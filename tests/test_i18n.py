@@ -137,7 +137,6 @@ def test_language_switcher_on_login_page_changes_the_language(client):
 
 
 def test_switcher_refuses_to_redirect_off_site(client):
-    response = _switch(client, "de", next_path="/login")
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/language", data={"locale": "de", "next": "https://evil.example/", "csrf_token": token}

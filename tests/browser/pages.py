@@ -24,6 +24,10 @@ class Visit:
         self.t = Translator(locale)
 
     # -- actions -------------------------------------------------------------------------
+    def field(self, label: str):
+        """Find a form field by its visible label (required fields' labels end with *)."""
+        return self.page.get_by_label(re.compile("^" + re.escape(self.t(label)) + r"\s*\*?$"))
+
     def open_menu_if_collapsed(self) -> None:
         toggler = self.page.get_by_role("button", name=self.t("Show or hide the menu"))
         if toggler.is_visible() and toggler.get_attribute("aria-expanded") == "false":
@@ -43,8 +47,8 @@ class Visit:
     def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
         self.page.goto("/login")
         self.choose_language()
-        self.page.get_by_label(self.t("E-mail address")).fill(email)
-        self.page.get_by_label(self.t("Password")).fill(password)
+        self.field("E-mail address").fill(email)
+        self.field("Password").fill(password)
         self.page.get_by_role("button", name=self.t("Sign in"), exact=True).click()
 
     def sign_out(self, full_name: str) -> None:
