@@ -174,10 +174,6 @@ class CaseForm(FlaskForm):
                 _l("Arrival in the municipality cannot be before arrival in the country.")
             )
 
-    def validate_languages(self, field) -> None:
-        if self.mother_tongue.data and self.mother_tongue.data in (field.data or []):
-            field.data = [code for code in field.data if code != self.mother_tongue.data]
-
     def case_data(self) -> CaseData:
         """Return the typed values for the services."""
         values = {name: getattr(self, name).data for name in CASE_FIELDS}

@@ -123,7 +123,7 @@ def check_rows(rows: list[dict], actor: User, form_class) -> list[RowResult]:
                     )
             elif column == "caseworker_email":
                 continue
-            elif column in {"country_of_birth"}:
+            elif column == "country_of_birth":
                 formdata.add(column, value.upper())
             elif value:
                 formdata.add(column, value)

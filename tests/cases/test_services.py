@@ -389,3 +389,20 @@ def test_transfer_targets_are_the_other_municipalities(app_ctx, make_case, make_
     targets = services.transfer_targets(case)
     assert other in targets
     assert case.municipality_id not in [town.id for town in targets]
+
+
+def test_mother_tongue_listed_again_among_other_languages_is_kept_once(
+    app_ctx, make_case, make_user
+):
+    me = make_user(Role.CASEWORKER)
+    case = services.load_case_file(make_case(caseworker=me).id, me)
+    data = services.CaseData(
+        values={name: getattr(case, name) for name in services.CASE_FIELDS},
+        languages=["ar", "en"],
+        mother_tongue="ar",
+    )
+    services.update_case(case, data, me)
+    assert [(lang.language_code, lang.mother_tongue) for lang in case.languages] == [
+        ("ar", True),
+        ("en", False),
+    ]
