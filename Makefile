@@ -20,6 +20,8 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Development settings are asked for here; anything else starts in production (fail closed).
+run: export INTEGRAPATH_ENV = development
 run: $(STAMP)
 	mkdir -p instance
 	$(FLASK) db upgrade

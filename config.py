@@ -36,6 +36,7 @@ def _env_int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every environment."""
 
+    ENVIRONMENT = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'integrapath.db'}"
@@ -66,6 +67,9 @@ class Config:
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Larger request bodies get a 413 before they are read into memory; an import file may
+    # have 5 MB, plus the form around it.
+    MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_MB", 6) * 1024 * 1024
 
     @classmethod
     def check(cls, settings: dict) -> None:
@@ -75,12 +79,14 @@ class Config:
 class DevelopmentConfig(Config):
     """Local development on SQLite with a throwaway key."""
 
+    ENVIRONMENT = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-not-secret"
 
 
 class TestingConfig(Config):
     """Settings for the test suite; tests pass further overrides."""
 
+    ENVIRONMENT = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL", "sqlite://")
@@ -112,8 +118,12 @@ CONFIGS = {
 
 
 def config_for(name: str | None) -> type[Config]:
-    """Return the settings class for ``name`` (default: ``INTEGRAPATH_ENV``)."""
-    name = name or os.environ.get("INTEGRAPATH_ENV", "development")
+    """Return the settings class for ``name`` (default: ``INTEGRAPATH_ENV``).
+
+    Production unless development or testing is asked for: a server started without the
+    variable must not run with a published key and insecure cookies.
+    """
+    name = name or os.environ.get("INTEGRAPATH_ENV") or "production"
     try:
         return CONFIGS[name]
     except KeyError:

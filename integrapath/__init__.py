@@ -10,13 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, config_for
 
-from .audit import action_label, object_label
+from .audit import action_label, describe_changes, object_label
 from .cases.models import SENSITIVE_FLAGS
 from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
 from .security import refuse_nul_characters, refuse_undeclared_views
 
-ERROR_STATUSES = (400, 403, 404, 405, 500)
+ERROR_STATUSES = (400, 403, 404, 405, 413, 500)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -125,6 +125,7 @@ def register_error_handlers(app: Flask) -> None:
             403: _("You do not have access to this page"),
             404: _("Page not found"),
             405: _("This action is not possible here"),
+            413: _("The file is too large"),
             500: _("Something went wrong on our side"),
         }
         return render_template("errors/error.html", status=status, title=titles[status]), status
@@ -137,7 +138,10 @@ def register_templates(app: Flask) -> None:
     register_template_helpers(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        action_label=action_label, object_label=object_label, sensitive_flags=SENSITIVE_FLAGS
+        action_label=action_label,
+        describe_changes=describe_changes,
+        object_label=object_label,
+        sensitive_flags=SENSITIVE_FLAGS,
     )
 
 

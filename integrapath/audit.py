@@ -1,5 +1,6 @@
 """The append-only audit trail: who did what, to which object, when and from where."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,7 @@ ACTION_LABELS = {
     "caseload_exported": _l("Caseload exported"),
     "portal_access_opened": _l("Portal access opened"),
     "portal_link_renewed": _l("New portal activation link"),
+    "account_moved": _l("Account moved to another municipality"),
 }
 
 
@@ -60,6 +62,71 @@ OBJECT_LABELS = {
     "Organisation": _l("Organisation"),
     "User": _l("Account"),
 }
+
+
+@dataclass(frozen=True)
+class AuditedField:
+    """How one key of an event's ``changes`` is shown on the audit pages.
+
+    ``personal`` marks personal or sensitive data: its values are shown only to readers who
+    may open the case file, everyone else sees that it changed. ``labels`` (a labelled enum
+    or a dict) turns stored codes into translated labels.
+    """
+
+    label: Any
+    personal: bool = False
+    labels: Any = None
+
+
+# object type ("Case", "User", ...; "" for events without an object) -> key -> field.
+# Each domain registers its own keys; a key nobody registered is treated as personal.
+AUDITED_FIELDS: dict[str, dict[str, AuditedField]] = {}
+
+
+def register_audited_fields(object_type: str, **fields: AuditedField) -> None:
+    AUDITED_FIELDS.setdefault(object_type, {}).update(fields)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    label: str
+    old: str | None
+    new: str | None
+    withheld: bool
+
+
+def describe_changes(event: "AuditEvent", *, show_personal: bool) -> list[ChangeLine]:
+    """Return the event's changes as translated lines, withholding personal values unless
+    the reader may see the case file."""
+    known = AUDITED_FIELDS.get(event.object_type or "", {})
+    lines = []
+    for key, (old, new) in (event.changes or {}).items():
+        field = known.get(key) or AuditedField(_l("Other detail"), personal=True)
+        withheld = field.personal and not show_personal
+        lines.append(
+            ChangeLine(
+                label=str(field.label),
+                old=None if withheld else _shown(old, field),
+                new=None if withheld else _shown(new, field),
+                withheld=withheld,
+            )
+        )
+    return lines
+
+
+def _shown(value: Any, field: AuditedField) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(field.labels, dict):
+        return str(field.labels.get(value, value))
+    if field.labels is not None:
+        try:
+            return str(field.labels(value).label)
+        except ValueError:
+            return str(value)
+    return str(value)
 
 
 def action_label(action: str) -> str:

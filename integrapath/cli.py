@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -291,6 +292,12 @@ def create_admin(municipality_code, municipality_name, email, full_name, locale,
 @with_appcontext
 def seed_demo():
     """Create demo municipalities, staff and newcomers (safe to run again)."""
+    if current_app.config["ENVIRONMENT"] == "production":
+        # The demo accounts share a published password.
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password and is refused in "
+            "production. Set INTEGRAPATH_ENV=development for a demo database."
+        )
     rows = []
     for spec in DEMO_MUNICIPALITIES:
         municipality = _get_or_create_municipality(

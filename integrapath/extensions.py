@@ -1,6 +1,7 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -83,6 +84,14 @@ def paginate(statement):
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def today_in(timezone: str) -> date:
+    """Return the calendar day it is now in ``timezone`` (a municipality's), not the server's.
+
+    Computed on every call: a worker running over midnight must move to the next day.
+    """
+    return utcnow().astimezone(ZoneInfo(timezone)).date()
 
 
 class TimestampMixin:

@@ -1,13 +1,16 @@
 """Supported locales, locale selection, text direction and formatting helpers."""
 
 import unicodedata
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 
 from babel import Locale
 from flask import current_app, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_login import current_user
+
+from .extensions import today_in
 
 # Code -> nothing else: names come from Babel so they are right in every language.
 SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
@@ -62,6 +65,11 @@ def select_timezone() -> str:
     if current_user.is_authenticated:
         return current_user.municipality.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_today() -> date:
+    """Return today in the time zone of the request (the signed-in user's municipality)."""
+    return today_in(str(get_timezone()))
 
 
 def text_direction() -> str:

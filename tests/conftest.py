@@ -173,6 +173,12 @@ def municipality(make_municipality):
 
 
 @pytest.fixture
+def today(municipality):
+    """Today in the test municipality's time zone: what the app calls today."""
+    return municipality.today()
+
+
+@pytest.fixture
 def make_organisation(app):
     def make(municipality, name=None, kind=OrganisationKind.COURSE_PROVIDER) -> Organisation:
         organisation = Organisation(

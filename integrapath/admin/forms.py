@@ -29,13 +29,17 @@ class OrganisationChoiceMixin:
 STAFF_ROLES = (Role.ADMIN, Role.CASEWORKER, Role.PROVIDER)
 
 
+def _staff_role_choices():
+    return [(role.value, role.label) for role in STAFF_ROLES]
+
+
 class UserCreateForm(OrganisationChoiceMixin, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     # Newcomers get their account from their case file, so that it is linked to it.
     role = SelectField(
         _l("Role"),
-        choices=lambda: [(role.value, role.label) for role in STAFF_ROLES],
+        choices=_staff_role_choices,
         description=_l("Newcomers get their account from their case file (Portal access)."),
     )
     preferred_locale = SelectField(_l("Preferred language"), choices=locale_choices)
@@ -43,7 +47,7 @@ class UserCreateForm(OrganisationChoiceMixin, FlaskForm):
 
 
 class UserRoleForm(OrganisationChoiceMixin, FlaskForm):
-    role = SelectField(_l("Role"), choices=lambda: labelled_choices(Role))
+    role = SelectField(_l("Role"), choices=_staff_role_choices)
     submit = SubmitField(_l("Save role"))
 
 

@@ -1,10 +1,13 @@
 """Tenants: municipalities and the organisations that work within them."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import TimestampMixin, db, enum_column
+from ..audit import AuditedField, register_audited_fields
+from ..extensions import TimestampMixin, db, enum_column, today_in
 from ..i18n import LabelledEnum
 
 
@@ -23,6 +26,10 @@ class Municipality(TimestampMixin, db.Model):
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"
     )
+
+    def today(self) -> date:
+        """Return the calendar day it is now here, whatever the server's clock says."""
+        return today_in(self.timezone)
 
     def __repr__(self) -> str:
         return f"<Municipality {self.code}>"
@@ -67,3 +74,14 @@ class Organisation(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
+
+
+register_audited_fields(
+    "Organisation",
+    name=AuditedField(_l("Name of the organisation")),
+    kind=AuditedField(_l("Kind"), labels=OrganisationKind),
+    contact_email=AuditedField(_l("E-mail address")),
+    phone=AuditedField(_l("Phone")),
+    address=AuditedField(_l("Address")),
+    active=AuditedField(_l("Active")),
+)

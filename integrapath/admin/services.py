@@ -80,6 +80,12 @@ def change_role(user: User, role: Role, organisation: Organisation | None, actor
     role = Role(role)
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError(_l("You cannot remove your own administrator role."), "role")
+    if (user.role == Role.MIGRANT) != (role == Role.MIGRANT):
+        # A newcomer's account is bound to their file; staff rights never mix with it.
+        raise AccountError(
+            _l("A newcomer's account cannot become a staff account, nor the other way round."),
+            "role",
+        )
     _check_organisation(role, organisation, actor.municipality_id)
     organisation_id = (
         organisation.id if role in (Role.PROVIDER, Role.CASEWORKER) and organisation else None
@@ -119,6 +125,27 @@ def reset_password(user: User, actor: User) -> str:
     token = issue_activation_link(user)
     record_event("password_reset", user, actor=actor)
     return token
+
+
+def move_account(user: User, municipality_id: int, actor: User) -> None:
+    """Hand an account over to another municipality (with the file it belongs to).
+
+    Its sessions end, and both municipalities' audit trails record the move, so that the
+    one giving it up sees where it went and can no longer act on it.
+    """
+    leaving = user.municipality_id
+    if leaving == municipality_id:
+        return
+    user.municipality_id = municipality_id
+    user.session_token = new_session_token()
+    for municipality in (leaving, municipality_id):
+        record_event(
+            "account_moved",
+            user,
+            actor=actor,
+            municipality_id=municipality,
+            changes={"municipality_id": [leaving, municipality_id]},
+        )
 
 
 def users_query(

@@ -81,6 +81,8 @@ def create_user():
 @allow(Role.ADMIN)
 def user_detail(user_id: int):
     user = get_scoped_or_404(User, user_id)
+    if user.role == Role.MIGRANT:  # bound to a case file: no role to change
+        return render_template("admin/user_detail.html", user=user, form=None)
     form = UserRoleForm(obj=user)
     _fill_organisation_choices(form)
     if form.validate_on_submit():

@@ -6,11 +6,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..admin.models import Municipality, Organisation
+from ..audit import AuditedField, register_audited_fields
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
 from ..security import Role
 
@@ -105,3 +107,14 @@ class LoginAttempt(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.email} {self.ip_address}>"
+
+
+register_audited_fields(
+    "User",
+    email=AuditedField(_l("E-mail address")),
+    role=AuditedField(_l("Role"), labels=Role),
+    active=AuditedField(_l("Active")),
+    organisation_id=AuditedField(_l("Organisation")),
+    municipality_id=AuditedField(_l("Municipality")),
+    preferred_locale=AuditedField(_l("Preferred language")),
+)

@@ -1,7 +1,5 @@
 """Forms for case files. The registration form also checks each row of a CSV import."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -20,18 +18,19 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     StopValidation,
     ValidationError,
 )
 
+from ..errors import RuleBroken, show_on_form
 from ..i18n import (
     SUPPORTED_LOCALES,
     country_choices,
     labelled_choices,
     language_choices,
+    local_today,
     locale_name,
 )
 from ..pathway.models import Stage
@@ -45,9 +44,9 @@ from .models import (
     ResidenceCategory,
     Sex,
 )
-from .services import CASE_FIELDS, CaseData
+from .services import CASE_FIELDS, CaseData, check_case_dates
 
-OLDEST_AGE = 120
+FIRST_BIRTH_YEAR = 1900
 
 
 def _none_choice(choices, label=None):
@@ -68,14 +67,8 @@ def date_required(form, field) -> None:
 
 
 def not_in_future(form, field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("This date cannot be in the future."))
-
-
-def _after_birth(form, field) -> None:
-    birth = form.date_of_birth.data
-    if field.data and birth and field.data < birth:
-        raise ValidationError(_l("This date is before the date of birth."))
 
 
 class CaseForm(FlaskForm):
@@ -91,7 +84,7 @@ class CaseForm(FlaskForm):
     family_name_latin = StringField(
         _l("Family name in Latin letters"), validators=[Optional(), Length(max=120)]
     )
-    date_of_birth = DateField(_l("Date of birth"), validators=[date_required, not_in_future])
+    date_of_birth = DateField(_l("Date of birth"), validators=[date_required])
     sex = SelectField(_l("Sex"), choices=lambda: labelled_choices(Sex))
     country_of_birth = SelectField(
         _l("Country of birth"), choices=lambda: _none_choice(country_choices())
@@ -131,13 +124,11 @@ class CaseForm(FlaskForm):
     permit_number = StringField(
         _l("Residence permit number"), validators=[Optional(), Length(max=40)]
     )
-    permit_issued_on = DateField(_l("Permit issued on"), validators=[Optional(), not_in_future])
+    permit_issued_on = DateField(_l("Permit issued on"), validators=[Optional()])
     permit_expires_on = DateField(_l("Permit expires on"), validators=[Optional()])
-    arrived_in_country_on = DateField(
-        _l("Arrival in the country"), validators=[Optional(), not_in_future, _after_birth]
-    )
+    arrived_in_country_on = DateField(_l("Arrival in the country"), validators=[Optional()])
     arrived_in_municipality_on = DateField(
-        _l("Arrival in the municipality"), validators=[Optional(), not_in_future, _after_birth]
+        _l("Arrival in the municipality"), validators=[Optional()]
     )
     caseworker_id = SelectField(_l("Caseworker"), coerce=_optional_int)
     stage = SelectField(
@@ -158,21 +149,16 @@ class CaseForm(FlaskForm):
     )
     submit = SubmitField(_l("Save case file"))
 
-    def validate_date_of_birth(self, field) -> None:
-        if field.data and (date.today().year - field.data.year) > OLDEST_AGE:
-            raise ValidationError(_l("Check the year: the person would be over 120 years old."))
-
-    def validate_permit_expires_on(self, field) -> None:
-        issued = self.permit_issued_on.data
-        if field.data and issued and field.data <= issued:
-            raise ValidationError(_l("The expiry date must be after the issue date."))
-
-    def validate_arrived_in_municipality_on(self, field) -> None:
-        country = self.arrived_in_country_on.data
-        if field.data and country and field.data < country:
-            raise ValidationError(
-                _l("Arrival in the municipality cannot be before arrival in the country.")
-            )
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then the date rules of a case file (kept in the service)."""
+        if not super().validate(extra_validators):
+            return False
+        try:
+            check_case_dates(self.case_data().values, local_today())
+        except RuleBroken as error:
+            show_on_form(self, error)
+            return False
+        return True
 
     def case_data(self) -> CaseData:
         """Return the typed values for the services."""
@@ -260,26 +246,30 @@ class HouseholdLinkForm(FlaskForm):
 class DependantForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     birth_year = IntegerField(
-        _l("Year of birth"),
-        validators=[
-            DataRequired(message=_l("Enter a year, e.g. 2019.")),
-            NumberRange(
-                min=1900,
-                max=date.today().year,
-                message=_l("Enter a year between %(min)s and %(max)s."),
-            ),
-        ],
+        _l("Year of birth"), validators=[DataRequired(message=_l("Enter a year, e.g. 2019."))]
     )
     relation = SelectField(
         _l("Relation"), choices=lambda: labelled_choices(Relation), default="child"
     )
     submit = SubmitField(_l("Add family member"))
 
+    def validate_birth_year(self, field) -> None:
+        # This year is the municipality's, read now: a worker may run over New Year.
+        this_year = local_today().year
+        if not FIRST_BIRTH_YEAR <= field.data <= this_year:
+            raise ValidationError(
+                _l(
+                    "Enter a year between %(min)s and %(max)s.",
+                    min=FIRST_BIRTH_YEAR,
+                    max=this_year,
+                )
+            )
+
 
 class ConsentForm(FlaskForm):
     purpose = SelectField(_l("Purpose"), choices=lambda: labelled_choices(ConsentPurpose))
     given_on = DateField(
-        _l("Given on"), validators=[DataRequired(), not_in_future], default=date.today
+        _l("Given on"), validators=[DataRequired(), not_in_future], default=local_today
     )
     method = SelectField(_l("How it was given"), choices=lambda: labelled_choices(ConsentMethod))
     submit = SubmitField(_l("Record consent"))
@@ -287,7 +277,7 @@ class ConsentForm(FlaskForm):
 
 class WithdrawConsentForm(FlaskForm):
     withdrawn_on = DateField(
-        _l("Withdrawn on"), validators=[DataRequired(), not_in_future], default=date.today
+        _l("Withdrawn on"), validators=[DataRequired(), not_in_future], default=local_today
     )
     submit = SubmitField(_l("Record withdrawal"))
 
@@ -315,7 +305,7 @@ class DeclineTransferForm(FlaskForm):
 class CloseCaseForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=lambda: labelled_choices(ClosingReason))
     closed_on = DateField(
-        _l("Closed on"), validators=[DataRequired(), not_in_future], default=date.today
+        _l("Closed on"), validators=[DataRequired(), not_in_future], default=local_today
     )
     submit = SubmitField(_l("Close case"))
 

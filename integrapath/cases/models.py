@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from ..audit import AuditedField, register_audited_fields
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
 from ..i18n import LabelledEnum
 from ..pathway.models import Stage
@@ -454,3 +455,55 @@ class CaseImport(db.Model):
     @classmethod
     def tenant_filter(cls, user):
         return cls.municipality_id == user.municipality_id
+
+
+def _personal(label, labels=None) -> AuditedField:
+    return AuditedField(label, personal=True, labels=labels)
+
+
+register_audited_fields(
+    "Case",
+    reference=AuditedField(_l("Reference")),
+    given_names=_personal(_l("Given names")),
+    family_name=_personal(_l("Family name")),
+    given_names_latin=_personal(_l("Given names in Latin letters")),
+    family_name_latin=_personal(_l("Family name in Latin letters")),
+    date_of_birth=_personal(_l("Date of birth")),
+    sex=_personal(_l("Sex"), Sex),
+    country_of_birth=_personal(_l("Country of birth")),
+    nationalities=_personal(_l("Nationalities")),
+    languages=_personal(_l("Languages")),
+    preferred_language=AuditedField(_l("Preferred language")),
+    phone=_personal(_l("Phone")),
+    email=_personal(_l("E-mail address")),
+    address=_personal(_l("Address")),
+    residence_category=_personal(_l("Residence category"), ResidenceCategory),
+    permit_number=_personal(_l("Residence permit number")),
+    permit_issued_on=_personal(_l("Permit issued on")),
+    permit_expires_on=_personal(_l("Permit expires on")),
+    arrived_in_country_on=_personal(_l("Arrival in the country")),
+    arrived_in_municipality_on=_personal(_l("Arrival in the municipality")),
+    caseworker_id=AuditedField(_l("Caseworker")),
+    stage=AuditedField(_l("Stage"), labels=Stage),
+    flags=_personal(_l("Sensitive needs")),
+    **{flag: _personal(label) for flag, label in SENSITIVE_FLAGS.items()},
+    note=AuditedField(_l("Note")),
+    relation=AuditedField(_l("Relation"), labels=Relation),
+    relative=AuditedField(_l("Relative's file")),
+    dependant=_personal(_l("Family member")),
+    purpose=AuditedField(_l("Purpose"), labels=ConsentPurpose),
+    given_on=AuditedField(_l("Given on")),
+    withdrawn_on=AuditedField(_l("Withdrawn on")),
+    to_municipality=AuditedField(_l("Receiving municipality")),
+    municipality=AuditedField(_l("Municipality")),
+    reason=AuditedField(_l("Reason"), labels=ClosingReason),
+    decline_reason=_personal(_l("Why the transfer is declined")),
+    account=_personal(_l("Portal account")),
+)
+register_audited_fields("CaseImport", file=AuditedField(_l("File")), rows=AuditedField(_l("Rows")))
+register_audited_fields(
+    "",
+    flag=AuditedField(_l("Needs"), labels=SENSITIVE_FLAGS),
+    rows=AuditedField(_l("Rows")),
+    filters=_personal(_l("Filters")),
+)

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..admin.models import Municipality
+from ..admin.services import move_account
 from ..audit import AuditEvent, diff, record_event
 from ..auth.models import User
 from ..errors import RuleBroken
@@ -68,7 +69,13 @@ def name_key(*parts: str | None) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+def normalise_permit(number: str | None) -> str | None:
+    """Permit numbers are kept upper-case without surrounding spaces, so that equal is equal."""
+    return (number or "").strip().upper() or None
+
+
 def _set_name_keys(case: Case) -> None:
+    case.permit_number = normalise_permit(case.permit_number)
     case.family_name_key = name_key(case.family_name, case.family_name_latin)[:240]
     case.given_names_key = name_key(case.given_names, case.given_names_latin)[:240]
     case.name_key = name_key(
@@ -82,7 +89,7 @@ def next_reference(municipality: Municipality, today: date | None = None) -> str
     The counter row is created if missing and incremented with one UPDATE, which locks
     the row until the transaction ends, so two registrations never get the same number.
     """
-    year = (today or date.today()).year
+    year = (today or municipality.today()).year
     table = ReferenceCounter.__table__
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -118,65 +125,116 @@ class CaseData:
     flags: dict[str, bool] = field(default_factory=dict)
 
 
-def find_possible_duplicates(
-    municipality_id: int,
-    *,
-    given_names: str,
-    family_name: str,
-    date_of_birth: date | None,
-    permit_number: str | None = None,
-    given_names_latin: str | None = None,
-    family_name_latin: str | None = None,
-    exclude_id: int | None = None,
-) -> list[Case]:
-    """Return files of the municipality with the same permit, or same name and birth date.
+@dataclass(frozen=True)
+class PersonKeys:
+    """What decides whether two files describe the same person.
 
-    Names are compared folded (case, accents, script), and in either order, since given and
-    family names are often swapped between documents.
+    The same residence permit, or the same birth date and names that match folded (case,
+    accents, script) and in either order, since given and family names are often swapped
+    between documents.
     """
-    conditions = []
-    if permit_number:
-        conditions.append(func.upper(Case.permit_number) == permit_number.strip().upper())
-    if date_of_birth:
-        family = {name_key(family_name), name_key(family_name_latin)} - {""}
-        given = {name_key(given_names), name_key(given_names_latin)} - {""}
-        for family_key in family:
-            for given_key in given:
-                conditions.append(
-                    sa.and_(
-                        Case.date_of_birth == date_of_birth,
-                        sa.or_(
-                            sa.and_(
-                                Case.family_name_key.contains(family_key, autoescape=True),
-                                Case.given_names_key.contains(given_key, autoescape=True),
-                            ),
-                            sa.and_(
-                                Case.family_name_key.contains(given_key, autoescape=True),
-                                Case.given_names_key.contains(family_key, autoescape=True),
-                            ),
-                        ),
-                    )
-                )
-    if not conditions:
-        return []
-    statement = select(Case).where(Case.municipality_id == municipality_id, sa.or_(*conditions))
-    if exclude_id is not None:
-        statement = statement.where(Case.id != exclude_id)
-    return list(db.session.scalars(statement.order_by(Case.reference).limit(20)))
+
+    family: frozenset[str]
+    given: frozenset[str]
+    date_of_birth: date | None
+    permit_number: str | None
+
+    @classmethod
+    def of(cls, values: dict) -> "PersonKeys":
+        return cls(
+            family=frozenset({name_key(values["family_name"]),
+                              name_key(values.get("family_name_latin"))} - {""}),
+            given=frozenset({name_key(values["given_names"]),
+                             name_key(values.get("given_names_latin"))} - {""}),
+            date_of_birth=values.get("date_of_birth"),
+            permit_number=normalise_permit(values.get("permit_number")),
+        )  # fmt: skip
+
+    def matches(self, case: Case) -> bool:
+        if self.permit_number and case.permit_number == self.permit_number:
+            return True
+        if self.date_of_birth is None or case.date_of_birth != self.date_of_birth:
+            return False
+        return any(
+            (family in case.family_name_key and given in case.given_names_key)
+            or (given in case.family_name_key and family in case.given_names_key)
+            for family in self.family
+            for given in self.given
+        )
 
 
-def duplicates_of(data: CaseData, municipality_id: int) -> list[Case]:
+DUPLICATE_BATCH = 500  # people per candidate query: keeps the IN lists a sensible size
+MAX_DUPLICATES_SHOWN = 20
+
+
+def find_duplicates(municipality_id: int, people: list[PersonKeys]) -> list[list[Case]]:
+    """Return, for each person, the files of the municipality they may already have.
+
+    One query per batch of people fetches every file with one of their permits or birth
+    dates (both indexed); the names are then compared here, so an import of thousands of rows
+    costs a handful of queries instead of one per row.
+    """
+    found: list[list[Case]] = []
+    for start in range(0, len(people), DUPLICATE_BATCH):
+        batch = people[start : start + DUPLICATE_BATCH]
+        permits = {person.permit_number for person in batch} - {None}
+        births = {person.date_of_birth for person in batch} - {None}
+        by_permit: dict[str, list[Case]] = {}
+        by_birth: dict[date, list[Case]] = {}
+        if permits or births:
+            statement = select(Case).where(
+                Case.municipality_id == municipality_id,
+                sa.or_(Case.permit_number.in_(permits), Case.date_of_birth.in_(births)),
+            )
+            for case in db.session.scalars(statement.order_by(Case.reference)):
+                by_permit.setdefault(case.permit_number, []).append(case)
+                by_birth.setdefault(case.date_of_birth, []).append(case)
+        for person in batch:
+            pool = by_permit.get(person.permit_number, []) + by_birth.get(person.date_of_birth, [])
+            matches = sorted(
+                {case for case in pool if person.matches(case)}, key=lambda case: case.reference
+            )
+            found.append(matches[:MAX_DUPLICATES_SHOWN])
+    return found
+
+
+def duplicates_of(data: "CaseData", municipality_id: int) -> list[Case]:
     """Return the existing files that the person described by ``data`` may already have."""
-    values = data.values
-    return find_possible_duplicates(
-        municipality_id,
-        given_names=values["given_names"],
-        family_name=values["family_name"],
-        given_names_latin=values.get("given_names_latin"),
-        family_name_latin=values.get("family_name_latin"),
-        date_of_birth=values["date_of_birth"],
-        permit_number=values.get("permit_number"),
-    )
+    return find_duplicates(municipality_id, [PersonKeys.of(data.values)])[0]
+
+
+OLDEST_AGE = 120
+
+
+def check_case_dates(values: dict, today: date) -> None:
+    """Refuse dates that cannot be true of a person's file.
+
+    :raise CaseError: naming the first field whose date is impossible.
+    """
+    born = values.get("date_of_birth")
+    if born is None:
+        raise CaseError(_l("Enter a date."), "date_of_birth")
+    if born > today:
+        raise CaseError(_l("This date cannot be in the future."), "date_of_birth")
+    if today.year - born.year > OLDEST_AGE:
+        raise CaseError(
+            _l("Check the year: the person would be over 120 years old."), "date_of_birth"
+        )
+    for name in ("permit_issued_on", "arrived_in_country_on", "arrived_in_municipality_on"):
+        if values.get(name) and values[name] > today:
+            raise CaseError(_l("This date cannot be in the future."), name)
+    for name in ("arrived_in_country_on", "arrived_in_municipality_on"):
+        if values.get(name) and values[name] < born:
+            raise CaseError(_l("This date is before the date of birth."), name)
+    issued, expires = values.get("permit_issued_on"), values.get("permit_expires_on")
+    if issued and expires and expires <= issued:
+        raise CaseError(_l("The expiry date must be after the issue date."), "permit_expires_on")
+    country, here = values.get("arrived_in_country_on"), values.get("arrived_in_municipality_on")
+    if country and here and here < country:
+        raise CaseError(
+            _l("Arrival in the municipality cannot be before arrival in the country."),
+            "arrived_in_municipality_on",
+        )
 
 
 def _set_nationalities(case: Case, codes: list[str]) -> None:
@@ -216,6 +274,8 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
     :raise CaseError: when the chosen caseworker is not one of the municipality.
     """
     values = data.values
+    municipality = db.session.get(Municipality, actor.municipality_id)
+    check_case_dates(values, municipality.today())
     _check_caseworker(values.get("caseworker_id"), actor.municipality_id)
     if not confirmed_new_person:
         duplicates = duplicates_of(data, actor.municipality_id)
@@ -227,7 +287,7 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
     _set_name_keys(case)
     _set_nationalities(case, data.nationalities)
     _set_languages(case, data.languages, data.mother_tongue)
-    case.reference = next_reference(db.session.get(Municipality, actor.municipality_id))
+    case.reference = next_reference(municipality)
     db.session.add(case)
     db.session.flush()
     db.session.add(StageChange(case_id=case.id, to_stage=data.stage, changed_by_id=actor.id))
@@ -253,6 +313,7 @@ def update_case(case: Case, data: CaseData, actor: User, seen_version: int | Non
                 "Your input is still here: check the file, then save again."
             )
         )
+    check_case_dates(data.values, db.session.get(Municipality, case.municipality_id).today())
     _check_caseworker(data.values.get("caseworker_id"), case.municipality_id)
     changes = diff(case, {**data.values, **data.flags})
     old_nationalities = [n.country_code for n in case.nationalities]
@@ -275,6 +336,10 @@ def update_case(case: Case, data: CaseData, actor: User, seen_version: int | Non
 
 def _mother_tongue(case: Case) -> str | None:
     return next((lang.language_code for lang in case.languages if lang.mother_tongue), None)
+
+
+def _today(actor: User) -> date:
+    return db.session.get(Municipality, actor.municipality_id).today()
 
 
 # -- finding cases -------------------------------------------------------------------------
@@ -343,7 +408,7 @@ def caseload_query(
     if filters.flag in SENSITIVE_FLAGS:
         statement = statement.where(getattr(Case, filters.flag).is_(True))
     if filters.permit_expiring:
-        today = today or date.today()
+        today = today or db.session.get(Municipality, user.municipality_id).today()
         statement = statement.where(
             Case.permit_expires_on.is_not(None),
             Case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS),
@@ -377,11 +442,11 @@ def load_case_file(case_id: int, user: User) -> Case | None:
     )
 
 
-def permit_alert(case: Case, today: date | None = None) -> str | None:
-    """Say whether the residence permit has expired or expires within 90 days."""
+def permit_alert(case: Case, today: date) -> str | None:
+    """Say whether the residence permit has expired or expires within 90 days of ``today``
+    (the municipality's day)."""
     if case.permit_expires_on is None:
         return None
-    today = today or date.today()
     if case.permit_expires_on < today:
         return "expired"
     if case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS):
@@ -490,7 +555,10 @@ def link_household(case: Case, relative: Case, relation: Relation, actor: User) 
     )
     for one, other, rel in ((case, relative, relation), (relative, case, relation.inverse)):
         record_event(
-            "household_linked", one, actor=actor, changes={rel.value: [None, other.reference]}
+            "household_linked",
+            one,
+            actor=actor,
+            changes={"relation": [None, rel.value], "relative": [None, other.reference]},
         )
 
 
@@ -584,7 +652,7 @@ def record_consent(
     :raise CaseError: when it is already in force, or dated in the future.
     """
     purpose = ConsentPurpose(purpose)
-    if given_on > date.today():
+    if given_on > _today(actor):
         raise CaseError(_l("The date cannot be in the future."), "given_on")
     if purpose in consents_in_force(case):
         raise CaseError(_l("This consent is already in force."), "purpose")
@@ -598,7 +666,10 @@ def record_consent(
     db.session.add(consent)
     db.session.flush()
     record_event(
-        "consent_given", case, actor=actor, changes={purpose.value: [None, given_on.isoformat()]}
+        "consent_given",
+        case,
+        actor=actor,
+        changes={"purpose": [None, purpose.value], "given_on": [None, given_on.isoformat()]},
     )
     return consent
 
@@ -610,14 +681,17 @@ def withdraw_consent(case: Case, consent: Consent, withdrawn_on: date, actor: Us
     """
     if consent.withdrawn_on is not None:
         raise CaseError(_l("This consent has been withdrawn already."))
-    if withdrawn_on < consent.given_on or withdrawn_on > date.today():
+    if withdrawn_on < consent.given_on or withdrawn_on > _today(actor):
         raise CaseError(_l("The withdrawal date must lie between the consent and today."))
     consent.withdrawn_on = withdrawn_on
     record_event(
         "consent_withdrawn",
         case,
         actor=actor,
-        changes={consent.purpose.value: [None, withdrawn_on.isoformat()]},
+        changes={
+            "purpose": [consent.purpose.value, consent.purpose.value],
+            "withdrawn_on": [None, withdrawn_on.isoformat()],
+        },
     )
 
 
@@ -775,6 +849,8 @@ def accept_transfer(transfer: CaseTransfer, actor: User) -> Case:
     )
     case.municipality_id = receiving.id
     case.caseworker_id = actor.id if actor.role == Role.CASEWORKER else None
+    if case.account_id is not None:  # the newcomer's portal account goes with the file
+        move_account(db.session.get(User, case.account_id), receiving.id, actor)
     case.reference = next_reference(receiving)
     transfer.status = TransferStatus.ACCEPTED
     transfer.decided_by_id = actor.id
@@ -805,7 +881,7 @@ def decline_transfer(transfer: CaseTransfer, reason: str, actor: User) -> None:
         case,
         actor=actor,
         municipality_id=transfer.from_municipality_id,
-        changes={"reason": [None, transfer.decline_reason]},
+        changes={"decline_reason": [None, transfer.decline_reason]},
     )
 
 
@@ -816,7 +892,7 @@ def close_case(case: Case, reason: ClosingReason, closed_on: date, actor: User) 
     """
     if case.status == CaseStatus.CLOSED:
         raise CaseError(_l("This case is closed already."))
-    if closed_on > date.today():
+    if closed_on > _today(actor):
         raise CaseError(_l("The date cannot be in the future."), "closed_on")
     if pending_transfer(case) is not None:
         raise CaseError(_l("Wait for the answer to the transfer before closing the case."))

@@ -1,7 +1,5 @@
 """Caseworker pages for case files: caseload, registration, the file, and its actions."""
 
-from datetime import date
-
 from flask import (
     Response,
     abort,
@@ -18,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
+from ..i18n import local_today
 from ..portal import services as portal_services
 from ..security import Role, allow, get_scoped_or_404
 from . import bp, services, spreadsheets
@@ -97,6 +96,7 @@ def caseload():
         filters=form,
         incoming=services.count_incoming_transfers(current_user),
         permit_alert=services.permit_alert,
+        today=local_today(),
     )
 
 
@@ -112,7 +112,7 @@ def export_caseload():
         actor=current_user,
         changes={"rows": [None, count], "filters": [None, request.query_string.decode()[:500]]},
     )
-    filename = f"caseload-{date.today().isoformat()}.csv"
+    filename = f"caseload-{local_today().isoformat()}.csv"
     return Response(
         text,
         mimetype="text/csv; charset=utf-8",
@@ -231,7 +231,7 @@ def _render_case_file(case: Case, status: int = 200, **forms):
         render_template(
             "cases/case_file.html",
             case=case,
-            alert=services.permit_alert(case),
+            alert=services.permit_alert(case, local_today()),
             notes=services.notes_of(case),
             household=services.household_of(case, current_user),
             dependants=services.dependants_of(case),
@@ -477,7 +477,11 @@ def renew_portal_link(case_id: int):
     case = _load_case(case_id)
     if case.account is None:
         abort(404)
-    token = portal_services.renew_activation_link(case, case.account, current_user)
+    try:
+        token = portal_services.renew_activation_link(case, case.account, current_user)
+    except RuleBroken as error:
+        flash(error.message, "danger")
+        return _back_to(case, "portal")
     return _show_activation_link(case, case.account, token)
 
 

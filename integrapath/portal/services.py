@@ -40,7 +40,17 @@ def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
 
 
 def renew_activation_link(case: Case, account: User, actor: User) -> str:
-    """Give the newcomer a fresh one-time link, e.g. when the first one got lost."""
+    """Give the newcomer a fresh one-time link, e.g. when the first one got lost.
+
+    :raise CaseError: unless ``account`` is this file's own newcomer account, held by the
+        same municipality as the file and the actor.
+    """
+    if (
+        case.account_id != account.id
+        or account.role != Role.MIGRANT
+        or not account.municipality_id == case.municipality_id == actor.municipality_id
+    ):
+        raise CaseError(_l("This file has no portal account of its own to renew."))
     token = reset_password(account, actor)
     record_event("portal_link_renewed", case, actor=actor)
     return token

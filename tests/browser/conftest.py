@@ -82,7 +82,9 @@ def live_server_url(tmp_path_factory):
     }
     flask = [sys.executable, "-m", "flask", "--app", "integrapath"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    # The demo accounts are refused in production; the served app stays in production.
+    demo_env = {**env, "INTEGRAPATH_ENV": "development"}
+    subprocess.run([*flask, "seed-demo"], env=demo_env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603 (our own server)

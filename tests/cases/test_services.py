@@ -49,15 +49,19 @@ def test_references_count_up_per_municipality_and_year(app_ctx, make_municipalit
     assert services.next_reference(town, date(2027, 1, 1)) == "LIS-2027-000001"
 
 
-def test_registration_keeps_the_stage_history_and_audits(app_ctx, make_case):
+def test_registration_keeps_the_stage_history_and_audits(today, app_ctx, make_case):
     case = make_case()
-    assert case.reference.startswith(f"LND-{date.today().year}-")
+    assert case.reference.startswith(f"LND-{today.year}-")
     history = db.session.scalars(select(StageChange).where(StageChange.case_id == case.id)).all()
     assert [(change.from_stage, change.to_stage) for change in history] == [(None, Stage.ARRIVAL)]
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.object_id == case.id)
     ).all()
     assert "case_registered" in actions
+
+
+def _duplicates(municipality_id, **values):
+    return services.find_duplicates(municipality_id, [services.PersonKeys.of(values)])[0]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +77,7 @@ def test_duplicates_are_found_despite_case_accents_order_and_script(
     app_ctx, make_case, municipality, given, family, latin_given, latin_family
 ):
     existing = make_case(given_names="José", family_name="Müller", date_of_birth=date(1985, 5, 5))
-    found = services.find_possible_duplicates(
+    found = _duplicates(
         municipality.id,
         given_names=given,
         family_name=family,
@@ -86,7 +90,7 @@ def test_duplicates_are_found_despite_case_accents_order_and_script(
 
 def test_same_permit_number_is_a_duplicate_whatever_the_name(app_ctx, make_case, municipality):
     existing = make_case(permit_number="AB123456")
-    found = services.find_possible_duplicates(
+    found = _duplicates(
         municipality.id,
         given_names="X",
         family_name="Y",
@@ -98,10 +102,10 @@ def test_same_permit_number_is_a_duplicate_whatever_the_name(app_ctx, make_case,
 
 def test_other_birth_date_or_municipality_is_not_a_duplicate(app_ctx, make_case, make_municipality):
     case = make_case(given_names="Ali", family_name="Nouri", date_of_birth=date(1990, 1, 1))
-    assert not services.find_possible_duplicates(
+    assert not _duplicates(
         case.municipality_id, given_names="Ali", family_name="Nouri", date_of_birth=date(1991, 1, 1)
     )
-    assert not services.find_possible_duplicates(
+    assert not _duplicates(
         make_municipality().id,
         given_names="Ali",
         family_name="Nouri",
@@ -168,7 +172,9 @@ def test_household_link_across_municipalities_is_refused(
         services.link_household(here, there, Relation.SPOUSE, make_user(Role.CASEWORKER))
 
 
-def test_provider_sees_only_the_reference_without_sharing_consent(app_ctx, make_case, make_user):
+def test_provider_sees_only_the_reference_without_sharing_consent(
+    today, app_ctx, make_case, make_user
+):
     case = make_case(given_names="Hana", family_name="Saleh", disability=True)
     hidden = services.participant_view(case)
     assert (hidden.reference, hidden.name, hidden.preferred_language) == (
@@ -178,30 +184,30 @@ def test_provider_sees_only_the_reference_without_sharing_consent(app_ctx, make_
     )
     caseworker = make_user(Role.CASEWORKER)
     consent = services.record_consent(
-        case, ConsentPurpose.PROVIDER_SHARING, date.today(), ConsentMethod.WRITTEN, caseworker
+        case, ConsentPurpose.PROVIDER_SHARING, today, ConsentMethod.WRITTEN, caseworker
     )
     shared = services.participant_view(case)
     assert shared.name == "Hana Saleh"
     # Only these three fields exist for providers: no flags, notes or contact details.
     assert set(vars(shared)) == {"reference", "name", "preferred_language"}
-    services.withdraw_consent(case, consent, date.today(), caseworker)
+    services.withdraw_consent(case, consent, today, caseworker)
     assert services.participant_view(case).name is None
 
 
-def test_consent_cannot_be_given_twice_or_dated_in_the_future(app_ctx, make_case, make_user):
+def test_consent_cannot_be_given_twice_or_dated_in_the_future(today, app_ctx, make_case, make_user):
     case, caseworker = make_case(), make_user(Role.CASEWORKER)
     services.record_consent(
-        case, ConsentPurpose.STATISTICS, date.today(), ConsentMethod.VERBAL, caseworker
+        case, ConsentPurpose.STATISTICS, today, ConsentMethod.VERBAL, caseworker
     )
     with pytest.raises(services.CaseError):
         services.record_consent(
-            case, ConsentPurpose.STATISTICS, date.today(), ConsentMethod.VERBAL, caseworker
+            case, ConsentPurpose.STATISTICS, today, ConsentMethod.VERBAL, caseworker
         )
     with pytest.raises(services.CaseError):
         services.record_consent(
             case,
             ConsentPurpose.CASE_MANAGEMENT,
-            date.today() + timedelta(days=1),
+            today + timedelta(days=1),
             ConsentMethod.VERBAL,
             caseworker,
         )
@@ -249,12 +255,12 @@ def test_declined_transfer_leaves_the_case_where_it_was(
         services.accept_transfer(transfer, make_user(Role.CASEWORKER, in_municipality=target))
 
 
-def test_close_and_reopen_keep_the_reason_in_the_timeline(app_ctx, make_case, make_user):
+def test_close_and_reopen_keep_the_reason_in_the_timeline(today, app_ctx, make_case, make_user):
     case, caseworker = make_case(), make_user(Role.CASEWORKER)
-    services.close_case(case, "moved_away", date.today(), caseworker)
+    services.close_case(case, "moved_away", today, caseworker)
     assert case.status == CaseStatus.CLOSED
     with pytest.raises(services.CaseError):
-        services.close_case(case, "other", date.today(), caseworker)
+        services.close_case(case, "other", today, caseworker)
     services.reopen_case(case, caseworker)
     assert case.status == CaseStatus.ACTIVE
     actions = [event.action for event in services.case_timeline(case)]
@@ -277,10 +283,10 @@ def test_caseload_filters_by_name_without_accents_and_by_permit(app_ctx, make_ca
     assert names() == ["Berg", "Brontë"]
 
 
-def test_caseload_finds_expiring_permits_and_flags(app_ctx, make_case, make_user):
+def test_caseload_finds_expiring_permits_and_flags(today, app_ctx, make_case, make_user):
     me = make_user(Role.CASEWORKER)
-    soon = make_case(caseworker=me, permit_expires_on=date.today() + timedelta(days=30))
-    make_case(caseworker=me, permit_expires_on=date.today() + timedelta(days=400))
+    soon = make_case(caseworker=me, permit_expires_on=today + timedelta(days=30))
+    make_case(caseworker=me, permit_expires_on=today + timedelta(days=400))
     flagged = make_case(caseworker=me, single_parent=True)
 
     def ids(**filters):
@@ -293,10 +299,10 @@ def test_caseload_finds_expiring_permits_and_flags(app_ctx, make_case, make_user
 
     assert ids(permit_expiring=True) == [soon.id]
     assert ids(flag="single_parent") == [flagged.id]
-    assert services.permit_alert(soon) == "expiring"
+    assert services.permit_alert(soon, today) == "expiring"
 
 
-def test_references_stay_unique_under_concurrent_registration(app):
+def test_references_stay_unique_under_concurrent_registration(today, app):
     """Eight caseworkers register at once, each in their own connection and transaction."""
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
@@ -331,7 +337,7 @@ def test_references_stay_unique_under_concurrent_registration(app):
         for thread in threads:
             thread.join(timeout=30)
         assert errors == []
-        assert sorted(references) == [f"CONC-{date.today().year}-{n:06d}" for n in range(1, 9)]
+        assert sorted(references) == [f"CONC-{today.year}-{n:06d}" for n in range(1, 9)]
     finally:
         db.session = test_session
         with engine.begin() as connection:

@@ -235,13 +235,15 @@ def test_note_error_keeps_the_page_and_a_correction_keeps_the_original(
     assert "Flat on Rosenweg" in page and "Actually Rosenweg 5" in page
 
 
-def test_consent_is_recorded_and_withdrawn_without_deleting(auth, caseworker, client, make_case):
+def test_consent_is_recorded_and_withdrawn_without_deleting(
+    auth, caseworker, client, make_case, today
+):
     case = make_case()
     auth.post(
         f"/cases/{case.id}/consents",
         {
             "consent-purpose": "provider_sharing",
-            "consent-given_on": date.today().isoformat(),
+            "consent-given_on": today.isoformat(),
             "consent-method": "written",
         },
         token_from=f"/cases/{case.id}",
@@ -249,10 +251,10 @@ def test_consent_is_recorded_and_withdrawn_without_deleting(auth, caseworker, cl
     consent = db.session.scalar(select(Consent))
     auth.post(
         f"/cases/{case.id}/consents/{consent.id}/withdraw",
-        {"withdraw-withdrawn_on": date.today().isoformat()},
+        {"withdraw-withdrawn_on": today.isoformat()},
         token_from=f"/cases/{case.id}",
     )
-    assert consent.withdrawn_on == date.today()
+    assert consent.withdrawn_on == today
     assert db.session.scalar(select(func.count(Consent.id))) == 1
 
 
@@ -509,20 +511,22 @@ def test_household_and_dependants_through_the_page(auth, caseworker, client, mak
     assert parent.full_name not in client.get(f"/cases/{child.id}").get_data(as_text=True)
 
 
-def test_reassign_close_and_reopen_through_the_page(auth, caseworker, client, make_case, make_user):
+def test_reassign_close_and_reopen_through_the_page(
+    auth, caseworker, client, make_case, make_user, today
+):
     colleague = make_user(Role.CASEWORKER)
     case = make_case(caseworker=caseworker)
     url = f"/cases/{case.id}"
     auth.post(f"{url}/reassign", {"reassign-caseworker_id": str(colleague.id)}, token_from=url)
     assert case.caseworker_id == colleague.id
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (today + timedelta(days=2)).isoformat()
     page = auth.post(
         f"{url}/close", {"close-reason": "moved_away", "close-closed_on": future}, token_from=url
     )
     assert "cannot be in the future" in page.get_data(as_text=True)
     auth.post(
         f"{url}/close",
-        {"close-reason": "moved_away", "close-closed_on": date.today().isoformat()},
+        {"close-reason": "moved_away", "close-closed_on": today.isoformat()},
         token_from=url,
     )
     assert case.status == "closed"
