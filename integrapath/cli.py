@@ -331,3 +331,14 @@ def seed_demo():
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:
         click.echo(f"  {municipality_name:<10} {role:<11} {email}")
+
+
+@click.command("purge-uploads")
+@with_appcontext
+def purge_uploads():
+    """Delete import files never imported within a day (run it daily, e.g. from cron)."""
+    from .cases.spreadsheets import purge_abandoned_uploads
+
+    count = purge_abandoned_uploads()
+    db.session.commit()
+    click.echo(f"{count} abandoned import files deleted.")

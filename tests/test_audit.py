@@ -96,3 +96,43 @@ def test_audit_log_names_objects_in_the_readers_language(app, auth, client, make
     page = client.get("/admin/audit?action=user_role_changed").get_data(as_text=True)
     assert f"Konto #{target.id}" in page
     assert f"User #{target.id}" not in page
+
+
+def test_admins_see_which_case_fields_changed_but_not_the_personal_values(
+    app, auth, client, make_user, make_case
+):
+    from integrapath.cases.services import CASE_FIELDS, CaseData, load_case_file, update_case
+
+    admin = make_user(Role.ADMIN, preferred_locale="de")
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker, family_name="Haddad", phone="+49 1")
+    db.session.expire(case)
+    with app.test_request_context():
+        case = load_case_file(case.id, caseworker)
+        values = {name: getattr(case, name) for name in CASE_FIELDS}
+        update_case(
+            case,
+            CaseData(values={**values, "family_name": "Secretname", "phone": "+49 555 0199"},
+                     flags={"health_need": True}, nationalities=["SY"]),
+            caseworker,
+        )  # fmt: skip
+        db.session.commit()
+    auth.login(admin)
+    page = client.get("/admin/audit?action=case_updated").get_data(as_text=True)
+    assert "Familienname" in page and "Telefon" in page  # field names in the reader's language
+    for secret in ("Secretname", "Haddad", "555 0199", "health_need", "family_name"):
+        assert secret not in page
+    auth.logout()
+    auth.login(caseworker)
+    timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Haddad → Secretname" in timeline  # the caseworker may read the file
+
+
+def test_an_unregistered_change_key_is_withheld_from_admins(app, make_user):
+    from integrapath.audit import describe_changes
+
+    admin = make_user(Role.ADMIN)
+    with app.test_request_context():
+        event = record_event("case_updated", admin, actor=admin, changes={"new_thing": [1, 2]})
+        (line,) = describe_changes(event, show_personal=False)
+    assert line.withheld and line.old is None and line.new is None

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from config import ConfigError, config_for
 from integrapath import create_app
 from integrapath.extensions import db
+from integrapath.security import Role
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -80,3 +81,30 @@ def test_error_pages_are_translated_pages_not_tracebacks(status, tmp_path):
         assert "Something went wrong on our side" not in german
     with app.app_context():
         db.engine.dispose()
+
+
+def test_without_an_environment_name_the_app_is_production(monkeypatch):
+    monkeypatch.delenv("INTEGRAPATH_ENV", raising=False)
+    assert config_for(None).ENVIRONMENT == "production"
+    monkeypatch.setenv("SECRET_KEY", "")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app(SECRET_KEY="")  # no published development key by accident
+
+
+def test_seed_demo_is_refused_in_production():
+    app = create_app("production", SECRET_KEY="x" * 48, SQLALCHEMY_DATABASE_URI="sqlite://")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "refused in production" in result.output
+
+
+def test_an_oversized_request_gets_a_translated_413_before_it_is_read(client, auth, make_user):
+    auth.login(make_user(Role.CASEWORKER, preferred_locale="de"))
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/cases/import",
+        data=b"x" * (limit + 1),
+        content_type="application/octet-stream",
+    )
+    assert response.status_code == 413
+    assert "Die Datei ist zu groß" in response.get_data(as_text=True)

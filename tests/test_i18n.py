@@ -24,6 +24,7 @@ SAME_AS_ENGLISH_ALLOWED = {
     "Name",
     "Action",
     "Actions",
+    "No",  # Spanish
 }
 
 

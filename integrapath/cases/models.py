@@ -500,7 +500,12 @@ register_audited_fields(
     decline_reason=_personal(_l("Why the transfer is declined")),
     account=_personal(_l("Portal account")),
 )
-register_audited_fields("CaseImport", file=AuditedField(_l("File")), rows=AuditedField(_l("Rows")))
+register_audited_fields(
+    "CaseImport",
+    file=AuditedField(_l("File")),
+    rows=AuditedField(_l("Rows")),
+    skipped=AuditedField(_l("Rows skipped")),
+)
 register_audited_fields(
     "",
     flag=AuditedField(_l("Needs"), labels=SENSITIVE_FLAGS),

@@ -381,7 +381,7 @@ def caseload_query(
     if filters.q:
         term = filters.q.strip()
         folded = name_key(term)
-        matches = [Case.reference == term.upper(), func.upper(Case.permit_number) == term.upper()]
+        matches = [Case.reference == term.upper(), Case.permit_number == term.upper()]
         if term.isdigit() and len(term) <= 6:  # "123" finds LND-2026-000123
             matches.append(Case.reference.endswith("-" + term.zfill(6)))
         if folded:

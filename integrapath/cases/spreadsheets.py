@@ -3,6 +3,8 @@
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,8 +19,9 @@ from ..i18n import country_name
 from .models import Case, CaseImport, CaseNationality
 from .services import (
     CaseData,
+    PersonKeys,
     caseworkers_of,
-    duplicates_of,
+    find_duplicates,
     name_key,
     register_case,
 )
@@ -38,11 +41,31 @@ LIST_COLUMNS = {"nationalities", "languages"}
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
+    """The file as a whole cannot be read or imported."""
 
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+class RowsNeedDecision(ImportFileError):
+    """Rows match existing files and the caseworker has not said what to do with them."""
+
+    def __init__(self, lines: list[int]):
+        super().__init__(
+            _l(
+                "Some rows match existing files. Choose for each of them whether to skip it "
+                "or to create a new file anyway."
+            )
+        )
+        self.lines = lines
+
+
+class RowDecision(StrEnum):
+    """What the caseworker chose for a row that matches an existing file."""
+
+    SKIP = "skip"
+    CREATE = "create"
 
 
 @dataclass
@@ -51,6 +74,8 @@ class RowResult:
     values: dict
     errors: dict[str, list[str]] = field(default_factory=dict)
     data: CaseData | None = None
+    # Existing files this person may already have; the caseworker decides per row.
+    duplicates: list[Case] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -157,34 +182,31 @@ def check_rows(rows: list[dict], actor: User, form_class) -> list[RowResult]:
                 ]
             seen.setdefault(key, index)
         results.append(result)
+    _mark_existing_files(results, actor)
     return results
 
 
-def _check_duplicates(result: RowResult, actor: User, seen: dict[tuple, int]) -> None:
-    """Refuse a row that repeats an earlier row or matches an existing file."""
-    values = result.data.values
-    key = (
-        name_key(values["given_names"]),
-        name_key(values["family_name"]),
-        values["date_of_birth"],
+def _mark_existing_files(results: list[RowResult], actor: User) -> None:
+    """Attach to each correct row the existing files the person may already have.
+
+    One batched search for the whole file, with the same rules as registration.
+    """
+    correct = [result for result in results if result.ok]
+    found = find_duplicates(
+        actor.municipality_id, [PersonKeys.of(result.data.values) for result in correct]
     )
-    if key in seen:
-        result.errors["family_name"] = [_("The same person is on line %(line)s.", line=seen[key])]
-        return
-    seen[key] = result.number
-    existing = duplicates_of(result.data, actor.municipality_id)
-    if existing:
-        references = ", ".join(case.reference for case in existing)
-        result.errors["family_name"] = [
-            _(
-                "Possibly the same person as the existing file %(references)s.",
-                references=references,
-            )
-        ]
+    for result, duplicates in zip(correct, found, strict=True):
+        result.duplicates = duplicates
+
+
+def undecided_rows(results: list[RowResult], decisions: dict[int, RowDecision]) -> list[int]:
+    """Return the lines that match an existing file and have no decision yet."""
+    return [r.number for r in results if r.ok and r.duplicates and r.number not in decisions]
 
 
 def store_upload(filename: str, content: str, row_count: int, actor: User) -> CaseImport:
-    """Keep the checked file until the caseworker confirms the import."""
+    """Keep the checked file until the caseworker confirms the import (a day at most)."""
+    purge_abandoned_uploads()
     upload = CaseImport(
         municipality_id=actor.municipality_id,
         uploaded_by_id=actor.id,
@@ -203,14 +225,27 @@ def store_upload(filename: str, content: str, row_count: int, actor: User) -> Ca
     return upload
 
 
-def import_cases(upload: CaseImport, results: list[RowResult], actor: User) -> list[Case]:
+def import_cases(
+    upload: CaseImport,
+    results: list[RowResult],
+    decisions: dict[int, RowDecision],
+    actor: User,
+) -> list[Case]:
     """Register every row, or none: the caller rolls back on any error.
 
-    Duplicates of existing files are not created twice: the caller shows them as errors first.
+    ``results`` must be checked now, not at preview time, so that a file registered since
+    is seen. A row matching an existing file is skipped or created as the caseworker chose.
 
-    :raise ImportFileError: when the file has been imported already, also by a click at the
-        same moment: the upload is claimed with one conditional UPDATE before any row.
+    :raise RowsNeedDecision: when a row matching an existing file has no decision.
+    :raise ImportFileError: when a row has errors or the file has been imported already,
+        also by a click at the same moment: the upload is claimed with one conditional
+        UPDATE before any row.
     """
+    if any(not result.ok for result in results):
+        raise ImportFileError(_l("Some rows have errors. Nothing has been imported."))
+    undecided = undecided_rows(results, decisions)
+    if undecided:
+        raise RowsNeedDecision(undecided)
     claimed = db.session.execute(
         sa.update(CaseImport)
         .where(CaseImport.id == upload.id, CaseImport.imported_at.is_(None))
@@ -219,14 +254,37 @@ def import_cases(upload: CaseImport, results: list[RowResult], actor: User) -> l
     ).rowcount
     if claimed != 1:
         raise ImportFileError(_l("This file has been imported already."))
-    cases = [register_case(result.data, actor, confirmed_new_person=True) for result in results]
+    wanted = [
+        result
+        for result in results
+        if not result.duplicates or decisions.get(result.number) == RowDecision.CREATE
+    ]
+    cases = [register_case(result.data, actor, confirmed_new_person=True) for result in wanted]
+    upload.content = ""  # the personal data now lives in the files; the upload keeps none
     record_event(
         "cases_imported",
         upload,
         actor=actor,
-        changes={"file": [None, upload.filename], "rows": [None, len(cases)]},
+        changes={
+            "file": [None, upload.filename],
+            "rows": [None, len(cases)],
+            "skipped": [None, len(results) - len(cases)],
+        },
     )
     return cases
+
+
+ABANDONED_UPLOAD_HOURS = 24
+
+
+def purge_abandoned_uploads() -> int:
+    """Delete uploads never imported within a day: they hold personal data nobody uses."""
+    cutoff = utcnow() - timedelta(hours=ABANDONED_UPLOAD_HOURS)
+    return db.session.execute(
+        sa.delete(CaseImport).where(
+            CaseImport.imported_at.is_(None), CaseImport.uploaded_at < cutoff
+        )
+    ).rowcount
 
 
 EXPORT_COLUMNS = (

@@ -595,25 +595,50 @@ def import_preview(import_id: int):
         flash(_("This file has been imported already."), "info")
         return redirect(url_for("cases.caseload"))
     _header, rows = spreadsheets.read_rows(upload.content)
+    # Checked again on every request: a file registered since the preview is seen at confirm.
     results = spreadsheets.check_rows(rows, current_user, CaseForm)
     failed = [result for result in results if not result.ok]
+    decisions = _row_decisions(request.form)
+    undecided: list[int] = []
     # CSRFProtect has checked the token of the confirming POST before we get here.
     if request.method == "POST" and not failed:
         try:
-            cases = spreadsheets.import_cases(upload, results, current_user)
+            cases = spreadsheets.import_cases(upload, results, decisions, current_user)
+        except spreadsheets.RowsNeedDecision as error:
+            undecided = error.lines
+            flash(error.message, "danger")
         except spreadsheets.ImportFileError as error:
             db.session.rollback()
             flash(error.message, "info")
             return redirect(url_for("cases.caseload", caseworker=""))
-        flash(
-            _(
-                "%(count)s case files imported from %(file)s.",
-                count=len(cases),
-                file=upload.filename,
-            ),
-            "success",
-        )
-        return redirect(url_for("cases.caseload", caseworker=""))
+        else:
+            flash(
+                _(
+                    "%(file)s imported. New case files: %(count)s. Rows skipped: %(skipped)s.",
+                    count=len(cases),
+                    file=upload.filename,
+                    skipped=len(results) - len(cases),
+                ),
+                "success",
+            )
+            return redirect(url_for("cases.caseload", caseworker=""))
     return render_template(
-        "cases/import_preview.html", upload=upload, results=results, failed=failed
+        "cases/import_preview.html",
+        upload=upload,
+        results=results,
+        failed=failed,
+        matching=[result for result in results if result.duplicates],
+        decisions=decisions,
+        undecided=undecided,
     )
+
+
+def _row_decisions(form) -> dict[int, spreadsheets.RowDecision]:
+    """Read the per-row choices (``row-12=skip``) of the import preview."""
+    choices = {decision.value: decision for decision in spreadsheets.RowDecision}
+    decisions = {}
+    for key, value in form.items():
+        line = key.removeprefix("row-")
+        if key.startswith("row-") and line.isdigit() and value in choices:
+            decisions[int(line)] = choices[value]
+    return decisions

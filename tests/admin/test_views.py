@@ -296,3 +296,24 @@ def test_admin_cannot_create_an_unlinked_newcomer_account(admin, auth):
     ).get_data(as_text=True)
     assert 'id="role-error"' in page
     assert db.session.scalar(select(User).where(User.email == "n@example.org")) is None
+
+
+def test_a_newcomer_account_cannot_be_turned_into_staff_or_back(app, admin, make_user):
+    from integrapath.admin.services import AccountError, change_role
+
+    newcomer, staff = make_user(Role.MIGRANT), make_user(Role.CASEWORKER)
+    with app.test_request_context():
+        with pytest.raises(AccountError, match="newcomer's account"):
+            change_role(newcomer, Role.CASEWORKER, None, admin)
+        with pytest.raises(AccountError, match="newcomer's account"):
+            change_role(staff, Role.MIGRANT, None, admin)
+    assert (newcomer.role, staff.role) == (Role.MIGRANT, Role.CASEWORKER)
+
+
+def test_the_account_page_of_a_newcomer_offers_no_role_change(admin, auth, client, make_user):
+    newcomer = make_user(Role.MIGRANT)
+    page = client.get(f"/admin/users/{newcomer.id}").get_data(as_text=True)
+    assert 'name="role"' not in page
+    assert "cannot be given another role" in page
+    auth.post(f"/admin/users/{newcomer.id}", {"role": "admin"})
+    assert newcomer.role == Role.MIGRANT

@@ -361,9 +361,9 @@ def test_an_upload_is_imported_once_even_when_confirmed_twice(app_ctx, make_user
     upload = spreadsheets.store_upload("a.csv", content, len(rows), caseworker)
     first_check = spreadsheets.check_rows(rows, caseworker, CaseForm)
     second_check = spreadsheets.check_rows(rows, caseworker, CaseForm)  # both pages were open
-    spreadsheets.import_cases(upload, first_check, caseworker)
+    spreadsheets.import_cases(upload, first_check, {}, caseworker)
     with pytest.raises(spreadsheets.ImportFileError):
-        spreadsheets.import_cases(upload, second_check, caseworker)
+        spreadsheets.import_cases(upload, second_check, {}, caseworker)
     assert db.session.scalar(select(func.count(Case.id))) == 1
 
 

@@ -38,13 +38,6 @@ REGISTRATION = {
 }
 
 
-@pytest.fixture
-def caseworker(auth, make_user):
-    user = make_user(Role.CASEWORKER)
-    auth.login(user)
-    return user
-
-
 def _register(auth, caseworker, **changes):
     data = {**REGISTRATION, "caseworker_id": str(caseworker.id), **changes}
     return auth.post("/cases/new", data)
