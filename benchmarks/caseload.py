@@ -21,8 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from integrapath import create_app  # noqa: E402
-from integrapath.admin.models import Municipality  # noqa: E402
-from integrapath.auth.models import User  # noqa: E402
+from integrapath.accounts.models import (
+    Municipality,  # noqa: E402
+    User,  # noqa: E402
+)
 from integrapath.cases.models import Case, CaseNationality  # noqa: E402
 from integrapath.extensions import db  # noqa: E402
 from integrapath.security import Role  # noqa: E402

@@ -43,7 +43,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from .auth.models import User
+    from .accounts.models import User
 
     db.init_app(app)
     migrate.init_app(

@@ -7,15 +7,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .admin.models import Municipality, Organisation, OrganisationKind
+from .accounts.models import Municipality, Organisation, OrganisationKind, User
+from .accounts.services import find_user_by_email, normalise_email
 from .audit import record_event
-from .auth.models import User
-from .auth.services import find_user_by_email, normalise_email
-from .cases.models import Case, ResidenceCategory, Sex
+from .cases.models import Case, ResidenceCategory, Sex, Stage
 from .cases.services import CaseData, register_case
 from .extensions import db
 from .i18n import SUPPORTED_LOCALES
-from .pathway.models import Stage
 from .security import Role
 
 DEMO_PASSWORD = "demo-password-2026"

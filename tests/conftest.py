@@ -14,8 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import orm
 
 from integrapath import create_app
-from integrapath.admin.models import Municipality, Organisation, OrganisationKind
-from integrapath.auth.models import User
+from integrapath.accounts.models import Municipality, Organisation, OrganisationKind, User
 from integrapath.cases.models import NoteCategory
 from integrapath.cases.services import add_note
 from integrapath.extensions import db

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from integrapath.auth.models import User
+from integrapath.accounts.models import User
 from integrapath.cases.models import Case
 from integrapath.extensions import db
 from integrapath.security import Role

@@ -47,7 +47,7 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path):
 
 
 def test_passwords_are_hashed_with_scrypt_by_default():
-    from integrapath.auth.models import User
+    from integrapath.accounts.models import User
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"

@@ -185,7 +185,7 @@ def test_language_chosen_on_the_login_page_is_kept_after_sign_in(auth, client, m
 
 
 def test_activation_page_speaks_the_invitees_language(app, client, make_user):
-    from integrapath.auth.services import issue_activation_link
+    from integrapath.accounts.services import issue_activation_link
     from integrapath.extensions import db
 
     person = make_user(Role.MIGRANT, preferred_locale="fa")

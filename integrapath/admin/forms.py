@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..accounts.models import OrganisationKind
 from ..i18n import labelled_choices, locale_choices
 from ..security import Role
-from .models import OrganisationKind
 
 
 def _optional_choice(choices):

@@ -4,8 +4,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts import services as accounts
+from ..accounts.models import Organisation, OrganisationKind, User
 from ..audit import ACTION_LABELS
-from ..auth.models import User
 from ..errors import show_on_form
 from ..extensions import paginate
 from ..security import Role, allow, get_scoped_or_404
@@ -18,7 +19,6 @@ from .forms import (
     UserFilterForm,
     UserRoleForm,
 )
-from .models import Organisation, OrganisationKind
 
 
 def _fill_organisation_choices(form) -> None:
@@ -56,7 +56,7 @@ def create_user():
         form.preferred_locale.data = current_user.municipality.default_locale
     if form.validate_on_submit():
         try:
-            user, token = services.create_user(
+            user, token = accounts.create_user(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 role=form.role.data,
@@ -64,7 +64,7 @@ def create_user():
                 organisation=_organisation_from(form),
                 actor=current_user,
             )
-        except services.AccountError as error:
+        except accounts.AccountError as error:
             show_on_form(form, error)
         else:
             flash(_("Account created for %(name)s.", name=user.full_name), "success")
@@ -87,8 +87,8 @@ def user_detail(user_id: int):
     _fill_organisation_choices(form)
     if form.validate_on_submit():
         try:
-            services.change_role(user, form.role.data, _organisation_from(form), current_user)
-        except services.AccountError as error:
+            accounts.change_role(user, form.role.data, _organisation_from(form), current_user)
+        except accounts.AccountError as error:
             show_on_form(form, error)
         else:
             flash(_("The role of %(name)s has been saved.", name=user.full_name), "success")
@@ -103,8 +103,8 @@ def set_active(user_id: int):
     if ActionForm().validate_on_submit():
         activate = request.form.get("active") == "1"
         try:
-            services.set_user_active(user, activate, current_user)
-        except services.AccountError as error:
+            accounts.set_user_active(user, activate, current_user)
+        except accounts.AccountError as error:
             flash(error.message, "danger")
         else:
             if activate:
@@ -120,7 +120,7 @@ def reset_password(user_id: int):
     user = get_scoped_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.user_detail", user_id=user.id))
-    token = services.reset_password(user, current_user)
+    token = accounts.reset_password(user, current_user)
     flash(_("The password of %(name)s has been removed.", name=user.full_name), "success")
     return render_template(
         "admin/activation_link.html",
@@ -152,7 +152,7 @@ def edit_organisation(organisation_id: int | None):
         }
         try:
             saved = services.save_organisation(organisation, values, current_user)
-        except services.AccountError as error:
+        except accounts.AccountError as error:
             show_on_form(form, error)
         else:
             flash(_("%(name)s has been saved.", name=saved.name), "success")

@@ -1,94 +1,11 @@
-"""User accounts and sign-in attempts."""
+"""Failed sign-in attempts, kept for a short while to throttle guessing."""
 
-import hashlib
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ..admin.models import Municipality, Organisation
-from ..audit import AuditedField, register_audited_fields
-from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
-from ..security import Role
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    """Store only a digest of one-time tokens, so a database leak does not leak links."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class User(UserMixin, TimestampMixin, db.Model):
-    """A person who signs in: staff of a municipality or provider, or a newcomer."""
-
-    __tablename__ = "user_account"
-    __table_args__ = (
-        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
-        sa.CheckConstraint(
-            "role != 'provider' OR organisation_id IS NOT NULL", name="provider_has_organisation"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased, so the unique constraint is case-insensitive.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    full_name: Mapped[str] = mapped_column(sa.String(160))
-    password_hash: Mapped[str | None] = mapped_column(sa.String(256))
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
-    municipality_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
-    )
-    organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
-    )
-    preferred_locale: Mapped[str | None] = mapped_column(sa.String(8))
-    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Rotated on password change or deactivation: signs the account out everywhere.
-    session_token: Mapped[str] = mapped_column(
-        sa.String(64), unique=True, default=new_session_token
-    )
-    activation_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    municipality: Mapped[Municipality] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
-
-    @classmethod
-    def tenant_filter(cls, user):
-        return cls.municipality_id == user.municipality_id
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        return self.session_token
-
-    def set_password(self, password: str) -> None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        self.password_hash = generate_password_hash(password, method=method)
-        self.session_token = new_session_token()
-
-    def check_password(self, password: str) -> bool:
-        if not self.password_hash:
-            return False
-        return check_password_hash(self.password_hash, password)
-
-    @property
-    def awaiting_activation(self) -> bool:
-        return self.password_hash is None
-
-    def __repr__(self) -> str:
-        return f"<User {self.id} {self.role}>"
+from ..extensions import UTCDateTime, db, utcnow
 
 
 class LoginAttempt(db.Model):
@@ -107,14 +24,3 @@ class LoginAttempt(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.email} {self.ip_address}>"
-
-
-register_audited_fields(
-    "User",
-    email=AuditedField(_l("E-mail address")),
-    role=AuditedField(_l("Role"), labels=Role),
-    active=AuditedField(_l("Active")),
-    organisation_id=AuditedField(_l("Organisation")),
-    municipality_id=AuditedField(_l("Municipality")),
-    preferred_locale=AuditedField(_l("Preferred language")),
-)

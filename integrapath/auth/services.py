@@ -1,15 +1,16 @@
 """Sign-in, throttling, activation and password rules."""
 
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..accounts.models import User, hash_token
+from ..accounts.services import find_user_by_email, normalise_email
 from ..audit import record_event
 from ..extensions import db, utcnow
-from .models import LoginAttempt, User, hash_token
+from .models import LoginAttempt
 
 
 class SignInError(Exception):
@@ -30,14 +31,6 @@ class SignInThrottled(SignInError):
 
 class InvalidActivationLink(Exception):
     """The activation link is unknown, used already or expired."""
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def _recent_failures(column, value, since) -> int:
@@ -108,16 +101,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise InvalidCredentials
     user.set_password(new_password)
     record_event("password_changed", user, actor=user)
-
-
-def issue_activation_link(user: User) -> str:
-    """Create a one-time activation token for ``user`` and return it (shown once)."""
-    token = secrets.token_urlsafe(32)
-    user.activation_token_hash = hash_token(token)
-    user.activation_expires_at = utcnow() + timedelta(
-        hours=current_app.config["ACTIVATION_LINK_HOURS"]
-    )
-    return token
 
 
 def user_for_activation(token: str) -> User:

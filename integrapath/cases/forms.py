@@ -33,7 +33,6 @@ from ..i18n import (
     local_today,
     locale_name,
 )
-from ..pathway.models import Stage
 from .models import (
     SENSITIVE_FLAGS,
     ClosingReason,
@@ -43,6 +42,7 @@ from .models import (
     Relation,
     ResidenceCategory,
     Sex,
+    Stage,
 )
 from .services import CASE_FIELDS, CaseData, check_case_dates
 

@@ -10,13 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..admin.models import Municipality
-from ..admin.services import move_account
+from ..accounts.models import Municipality, User
+from ..accounts.services import move_account
 from ..audit import AuditEvent, diff, record_event
-from ..auth.models import User
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
-from ..pathway.models import Stage, StageChange
 from ..security import Role, scoped
 from .models import (
     SENSITIVE_FLAGS,
@@ -35,6 +33,8 @@ from .models import (
     NoteCategory,
     ReferenceCounter,
     Relation,
+    Stage,
+    StageChange,
     TransferStatus,
 )
 

@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from werkzeug.datastructures import MultiDict
 
+from ..accounts.models import User
 from ..audit import record_event
-from ..auth.models import User
 from ..extensions import db, utcnow
 from ..i18n import country_name
 from .models import Case, CaseImport, CaseNationality

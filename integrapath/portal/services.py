@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-from ..admin.services import create_user, reset_password
+from ..accounts.models import User
+from ..accounts.services import create_user, reset_password
 from ..audit import record_event
-from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import CaseError
 from ..i18n import SUPPORTED_LOCALES

@@ -5,9 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..cases.models import Case
+from ..cases.models import Case, Stage
 from ..extensions import db
-from ..pathway.models import Stage
 from ..security import Role, allow, scoped
 from . import bp
 

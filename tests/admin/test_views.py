@@ -5,9 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from integrapath.admin.models import Organisation, OrganisationKind
+from integrapath.accounts.models import Organisation, OrganisationKind, User
 from integrapath.audit import AuditEvent
-from integrapath.auth.models import User
 from integrapath.extensions import db
 from integrapath.security import Role
 
@@ -299,7 +298,7 @@ def test_admin_cannot_create_an_unlinked_newcomer_account(admin, auth):
 
 
 def test_a_newcomer_account_cannot_be_turned_into_staff_or_back(app, admin, make_user):
-    from integrapath.admin.services import AccountError, change_role
+    from integrapath.accounts.services import AccountError, change_role
 
     newcomer, staff = make_user(Role.MIGRANT), make_user(Role.CASEWORKER)
     with app.test_request_context():

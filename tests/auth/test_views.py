@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
+from integrapath.accounts.models import User
 from integrapath.audit import AuditEvent
-from integrapath.auth.models import User
 from integrapath.extensions import db
 from integrapath.security import Role
 from tests.conftest import PASSWORD, csrf_token_from

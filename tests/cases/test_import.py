@@ -2,7 +2,6 @@
 
 import io
 import re
-import time
 from datetime import date
 
 from sqlalchemy import func, select
@@ -93,14 +92,11 @@ def test_duplicate_check_of_thousands_of_rows_is_batched(
         for n in range(3000)
     ]
     _header, rows = spreadsheets.read_rows(HEADER + "\n".join(lines) + "\n")
-    started = time.perf_counter()
     with count_queries() as statements:
         results = spreadsheets.check_rows(rows, caseworker, CaseForm)
-    elapsed = time.perf_counter() - started
     searches = [s for s in statements if "FROM case_file" in s]
     assert len(searches) == 6  # one per 500 rows, not one per row
     assert [r.number for r in results if r.duplicates] == [19]
-    assert elapsed < 30  # generous: the point is that it does not crawl; see make bench
 
 
 def test_imported_content_is_deleted_and_abandoned_uploads_are_purged(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, orm, select
 from sqlalchemy.orm import Session
 
-from integrapath.admin.models import Municipality
+from integrapath.accounts.models import Municipality
 from integrapath.audit import AuditEvent
 from integrapath.cases import services
 from integrapath.cases.models import (
@@ -20,9 +20,10 @@ from integrapath.cases.models import (
     HouseholdLink,
     NoteCategory,
     Relation,
+    Stage,
+    StageChange,
 )
 from integrapath.extensions import db
-from integrapath.pathway.models import Stage, StageChange
 from integrapath.security import Role
 
 

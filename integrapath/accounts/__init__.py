@@ -1,0 +1,1 @@
+"""Tenancy and accounts (no blueprint: admin and auth hold the pages)."""

@@ -1,1 +1,0 @@
-"""The integration pathway: stages from pre-departure to inclusion, and their history."""
