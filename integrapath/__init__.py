@@ -14,7 +14,7 @@ from .audit import action_label, describe_changes, object_label
 from .cases.models import SENSITIVE_FLAGS
 from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
-from .security import refuse_nul_characters, refuse_undeclared_views
+from .security import can, menu_for, refuse_nul_characters, refuse_undeclared_views
 
 ERROR_STATUSES = (400, 403, 404, 405, 413, 500)
 
@@ -78,8 +78,9 @@ def register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_bp
     from .courses.views import bp as courses_bp
     from .portal.views import bp as portal_bp
+    from .transfers.views import bp as transfers_bp
 
-    for blueprint in (auth_bp, admin_bp, cases_bp, courses_bp, portal_bp):
+    for blueprint in (auth_bp, admin_bp, cases_bp, transfers_bp, courses_bp, portal_bp):
         app.register_blueprint(blueprint)
 
 
@@ -139,6 +140,8 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         action_label=action_label,
+        can=can,
+        menu_for=menu_for,
         describe_changes=describe_changes,
         object_label=object_label,
         sensitive_flags=SENSITIVE_FLAGS,

@@ -58,6 +58,23 @@ def allow(*roles: Role):
     return decorator
 
 
+# Named permissions of every domain, by name without the ``can_`` prefix: the views' checks
+# and the templates' ``can("close_case", case)`` ask the same predicate, so a button is
+# shown exactly when its POST would be allowed.
+PERMISSIONS: dict = {}
+
+
+def permission(predicate):
+    """Register ``can_<name>(user, *objects) -> bool`` under ``<name>``."""
+    PERMISSIONS[predicate.__name__.removeprefix("can_")] = predicate
+    return predicate
+
+
+def can(name: str, *objects) -> bool:
+    """Ask a named permission for the signed-in user (the templates' ``can``)."""
+    return current_user.is_authenticated and PERMISSIONS[name](current_user, *objects)
+
+
 def public(view):
     """Declare a view open to everyone, signed in or not."""
     setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
@@ -67,6 +84,24 @@ def public(view):
 def access_rule(view):
     """Return the declared access rule of a view function, or ``None``."""
     return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def may_visit(user, endpoint: str) -> bool:
+    """Say whether ``user`` may open the page of ``endpoint`` (its declared access rule)."""
+    rule = access_rule(current_app.view_functions.get(endpoint))
+    return rule == PUBLIC or (rule is not None and user.is_authenticated and user.role in rule)
+
+
+# The main menu: each domain adds its pages; a person sees those their role may open.
+MENU: list[tuple[str, object]] = []
+
+
+def menu_item(endpoint: str, label) -> None:
+    MENU.append((endpoint, label))
+
+
+def menu_for(user) -> list[tuple[str, object]]:
+    return [(endpoint, label) for endpoint, label in MENU if may_visit(user, endpoint)]
 
 
 def refuse_undeclared_views():

@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts import services as accounts
@@ -9,7 +10,7 @@ from ..accounts.models import Organisation, OrganisationKind, User
 from ..audit import ACTION_LABELS
 from ..errors import show_on_form
 from ..extensions import paginate
-from ..security import Role, allow, get_scoped_or_404
+from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
     ActionForm,
@@ -19,6 +20,10 @@ from .forms import (
     UserFilterForm,
     UserRoleForm,
 )
+
+menu_item("admin.users", _l("Accounts"))
+menu_item("admin.organisations", _l("Organisations"))
+menu_item("admin.audit_log", _l("Audit log"))
 
 
 def _fill_organisation_choices(form) -> None:

@@ -53,7 +53,7 @@ def _none_choice(choices, label=None):
     return [("", label or _l("Not known")), *choices]
 
 
-def _optional_int(value):
+def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
@@ -130,7 +130,7 @@ class CaseForm(FlaskForm):
     arrived_in_municipality_on = DateField(
         _l("Arrival in the municipality"), validators=[Optional()]
     )
-    caseworker_id = SelectField(_l("Caseworker"), coerce=_optional_int)
+    caseworker_id = SelectField(_l("Caseworker"), coerce=optional_int)
     stage = SelectField(
         _l("Starting stage"),
         choices=lambda: labelled_choices(Stage),
@@ -283,23 +283,8 @@ class WithdrawConsentForm(FlaskForm):
 
 
 class ReassignForm(FlaskForm):
-    caseworker_id = SelectField(_l("Caseworker"), coerce=_optional_int, validators=[DataRequired()])
+    caseworker_id = SelectField(_l("Caseworker"), coerce=optional_int, validators=[DataRequired()])
     submit = SubmitField(_l("Reassign"))
-
-
-class TransferForm(FlaskForm):
-    to_municipality_id = SelectField(
-        _l("Receiving municipality"), coerce=_optional_int, validators=[DataRequired()]
-    )
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
-    submit = SubmitField(_l("Request transfer"))
-
-
-class DeclineTransferForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Why the transfer is declined"), validators=[DataRequired(), Length(max=1000)]
-    )
-    submit = SubmitField(_l("Decline"))
 
 
 class CloseCaseForm(FlaskForm):

@@ -1,20 +1,22 @@
 """Rules for case files: registration, search, household, consent, notes, transfers."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from anyascii import anyascii
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Municipality, User
-from ..accounts.services import move_account
+from ..accounts.services import create_user, reset_password
 from ..audit import AuditEvent, diff, record_event
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import db
+from ..i18n import SUPPORTED_LOCALES
 from ..security import Role, scoped
 from .models import (
     SENSITIVE_FLAGS,
@@ -23,7 +25,6 @@ from .models import (
     CaseNationality,
     CaseNote,
     CaseStatus,
-    CaseTransfer,
     ClosingReason,
     Consent,
     ConsentMethod,
@@ -35,7 +36,6 @@ from .models import (
     Relation,
     Stage,
     StageChange,
-    TransferStatus,
 )
 
 PERMIT_WARNING_DAYS = 90
@@ -731,7 +731,7 @@ def participant_view(case: Case) -> ParticipantView:
     return ParticipantView(case.reference, None, None)
 
 
-# -- assignment, transfer, closing ------------------------------------------------------------
+# -- assignment, closing --------------------------------------------------------------------
 
 
 def reassign_case(case: Case, caseworker_id: int, actor: User) -> None:
@@ -751,138 +751,21 @@ def reassign_case(case: Case, caseworker_id: int, actor: User) -> None:
     case.caseworker_id = caseworker_id
 
 
-def transfer_targets(case: Case) -> list[Municipality]:
-    """Return the municipalities a case can be transferred to: all others, by name."""
-    return list(
-        db.session.scalars(
-            select(Municipality)
-            .where(Municipality.id != case.municipality_id)
-            .order_by(Municipality.name)
-        )
-    )
+# Rules of other domains that must hold before a case is closed (a transfer waiting for an
+# answer, say). Each raises CaseError; domains above cases add theirs when imported.
+CLOSING_CHECKS: list[Callable[[Case], None]] = []
 
 
-def pending_transfer(case: Case) -> CaseTransfer | None:
-    return db.session.scalar(
-        select(CaseTransfer)
-        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == TransferStatus.PENDING)
-        .options(joinedload(CaseTransfer.to_municipality))
-    )
-
-
-def request_transfer(case: Case, to_municipality_id: int, reason: str, actor: User) -> CaseTransfer:
-    """Ask another municipality to take over the case.
-
-    :raise CaseError: when the target is this municipality, unknown, or a request is pending.
-    """
-    target = db.session.get(Municipality, to_municipality_id)
-    if target is None or target.id == case.municipality_id:
-        raise CaseError(_l("Choose another municipality."), "to_municipality_id")
+def may_close(case: Case) -> bool:
+    """Say whether the case could be closed now (open, and every closing check passes)."""
     if case.status != CaseStatus.ACTIVE:
-        raise CaseError(_l("Only an open case can be transferred."))
-    if pending_transfer(case) is not None:
-        raise CaseError(_l("A transfer of this case is already waiting for an answer."))
-    transfer = CaseTransfer(
-        case_id=case.id,
-        from_municipality_id=case.municipality_id,
-        to_municipality_id=target.id,
-        reason=reason.strip(),
-        requested_by_id=actor.id,
-        previous_reference=case.reference,
-    )
-    db.session.add(transfer)
-    db.session.flush()
-    record_event(
-        "transfer_requested", case, actor=actor, changes={"to_municipality": [None, target.code]}
-    )
-    return transfer
-
-
-def count_incoming_transfers(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(CaseTransfer.id)).where(
-            CaseTransfer.to_municipality_id == user.municipality_id,
-            CaseTransfer.status == TransferStatus.PENDING,
-        )
-    )
-
-
-def incoming_transfers(user: User) -> list[CaseTransfer]:
-    return list(
-        db.session.scalars(
-            select(CaseTransfer)
-            .where(
-                CaseTransfer.to_municipality_id == user.municipality_id,
-                CaseTransfer.status == TransferStatus.PENDING,
-            )
-            .options(
-                joinedload(CaseTransfer.case),
-                joinedload(CaseTransfer.from_municipality),
-                joinedload(CaseTransfer.requested_by),
-            )
-            .order_by(CaseTransfer.requested_at)
-        )
-    )
-
-
-def _check_incoming(transfer: CaseTransfer, actor: User) -> None:
-    if (
-        transfer.to_municipality_id != actor.municipality_id
-        or transfer.status != TransferStatus.PENDING
-    ):
-        raise CaseError(_l("This transfer is no longer waiting for an answer."))
-
-
-def accept_transfer(transfer: CaseTransfer, actor: User) -> Case:
-    """Take the case over: it moves with its history, gets a new reference and caseworker.
-
-    Household links to files that stay behind are removed; the sender loses access.
-    """
-    _check_incoming(transfer, actor)
-    case = db.session.get(Case, transfer.case_id)
-    receiving = db.session.get(Municipality, actor.municipality_id)
-    old_reference = case.reference
-    db.session.execute(
-        sa.delete(HouseholdLink).where(
-            sa.or_(HouseholdLink.case_id == case.id, HouseholdLink.relative_id == case.id)
-        )
-    )
-    case.municipality_id = receiving.id
-    case.caseworker_id = actor.id if actor.role == Role.CASEWORKER else None
-    if case.account_id is not None:  # the newcomer's portal account goes with the file
-        move_account(db.session.get(User, case.account_id), receiving.id, actor)
-    case.reference = next_reference(receiving)
-    transfer.status = TransferStatus.ACCEPTED
-    transfer.decided_by_id = actor.id
-    transfer.decided_at = utcnow()
-    record_event(
-        "transfer_accepted",
-        case,
-        actor=actor,
-        municipality_id=receiving.id,
-        changes={
-            "reference": [old_reference, case.reference],
-            "municipality": [transfer.from_municipality_id, receiving.id],
-        },
-    )
-    return case
-
-
-def decline_transfer(transfer: CaseTransfer, reason: str, actor: User) -> None:
-    """Refuse the case; it stays with the sending municipality."""
-    _check_incoming(transfer, actor)
-    transfer.status = TransferStatus.DECLINED
-    transfer.decided_by_id = actor.id
-    transfer.decided_at = utcnow()
-    transfer.decline_reason = reason.strip()
-    case = db.session.get(Case, transfer.case_id)
-    record_event(
-        "transfer_declined",
-        case,
-        actor=actor,
-        municipality_id=transfer.from_municipality_id,
-        changes={"decline_reason": [None, transfer.decline_reason]},
-    )
+        return False
+    try:
+        for check in CLOSING_CHECKS:
+            check(case)
+    except CaseError:
+        return False
+    return True
 
 
 def close_case(case: Case, reason: ClosingReason, closed_on: date, actor: User) -> None:
@@ -894,8 +777,8 @@ def close_case(case: Case, reason: ClosingReason, closed_on: date, actor: User) 
         raise CaseError(_l("This case is closed already."))
     if closed_on > _today(actor):
         raise CaseError(_l("The date cannot be in the future."), "closed_on")
-    if pending_transfer(case) is not None:
-        raise CaseError(_l("Wait for the answer to the transfer before closing the case."))
+    for check in CLOSING_CHECKS:
+        check(case)
     case.status = CaseStatus.CLOSED
     case.closing_reason = ClosingReason(reason)
     case.closed_on = closed_on
@@ -914,3 +797,51 @@ def reopen_case(case: Case, actor: User) -> None:
     case.status = CaseStatus.ACTIVE
     case.closing_reason = None
     case.closed_on = None
+
+
+# -- portal access ----------------------------------------------------------------------------
+
+
+def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
+    """Create the newcomer's account for this file and return it with its activation token.
+
+    The account speaks the file's preferred language when the portal offers it.
+
+    :raise CaseError: when the file has an account already.
+    :raise AccountError: when the e-mail address is taken.
+    """
+    if case.account_id is not None:
+        raise CaseError(_l("This file has portal access already."))
+    locale = case.preferred_language
+    if locale not in SUPPORTED_LOCALES:
+        locale = actor.municipality.default_locale
+    account, token = create_user(
+        full_name=case.full_name,
+        email=email,
+        role=Role.MIGRANT,
+        preferred_locale=locale,
+        organisation=None,
+        actor=actor,
+    )
+    case.account_id = account.id
+    record_event(
+        "portal_access_opened", case, actor=actor, changes={"account": [None, account.email]}
+    )
+    return account, token
+
+
+def renew_activation_link(case: Case, account: User, actor: User) -> str:
+    """Give the newcomer a fresh one-time link, e.g. when the first one got lost.
+
+    :raise CaseError: unless ``account`` is this file's own newcomer account, held by the
+        same municipality as the file and the actor.
+    """
+    if (
+        case.account_id != account.id
+        or account.role != Role.MIGRANT
+        or not account.municipality_id == case.municipality_id == actor.municipality_id
+    ):
+        raise CaseError(_l("This file has no portal account of its own to renew."))
+    token = reset_password(account, actor)
+    record_event("portal_link_renewed", case, actor=actor)
+    return token

@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,34 +18,40 @@ from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
 from ..i18n import local_today
-from ..portal import services as portal_services
-from ..security import Role, allow, get_scoped_or_404
-from . import bp, services, spreadsheets
+from ..security import Role, allow, get_scoped_or_404, menu_item
+from . import bp, permissions, services, spreadsheets
 from .forms import (
     AmendmentForm,
     CaseForm,
     CaseloadFilterForm,
     CloseCaseForm,
     ConsentForm,
-    DeclineTransferForm,
     DependantForm,
     HouseholdLinkForm,
     ImportForm,
     NoteForm,
     PortalAccessForm,
     ReassignForm,
-    TransferForm,
     WithdrawConsentForm,
 )
-from .models import Case, CaseImport, CaseNote, CaseTransfer, Consent, Dependant, HouseholdLink
+from .models import Case, CaseImport, CaseNote, Consent, Dependant, HouseholdLink
+from .page import (
+    CASELOAD_NOTICES,
+    LEFT,
+    RIGHT,
+    CaseSection,
+    add_section,
+    back_to,
+    page_form,
+    render_case_file,
+    submit_section,
+)
 
 caseworker_only = allow(Role.CASEWORKER)
 
-
-def _page_form(form_class, prefix: str, **kwargs):
-    """A form of the case page. Prefixes keep field ids unique among the page's forms;
-    CSRFProtect checks the page's one token on every POST, so the form does not again."""
-    return form_class(prefix=prefix, meta={"csrf": False}, **kwargs)
+menu_item("cases.caseload", _l("Caseload"))
+menu_item("cases.register", _l("Register a newcomer"))
+menu_item("cases.import_upload", _l("Import"))
 
 
 def _caseworker_choices(blank_label=None):
@@ -94,7 +101,7 @@ def caseload():
         "cases/caseload.html",
         page=page,
         filters=form,
-        incoming=services.count_incoming_transfers(current_user),
+        notices=[notice for make in CASELOAD_NOTICES if (notice := make(current_user))],
         permit_alert=services.permit_alert,
         today=local_today(),
     )
@@ -200,75 +207,107 @@ def _load_case(case_id: int) -> Case:
     return case
 
 
-def _transfer_choices(case: Case) -> list[tuple]:
-    return [("", _("Choose…"))] + [(m.id, m.name) for m in services.transfer_targets(case)]
-
-
 # -- the case file ------------------------------------------------------------------------------
 
 
-def _render_case_file(case: Case, status: int = 200, **forms):
-    """Render the case page; ``forms`` replaces a section's empty form by one with errors."""
-    reassign = _page_form(ReassignForm, "reassign", formdata=None, caseworker_id=case.caseworker_id)
-    reassign.caseworker_id.choices = _caseworker_choices()
-    transfer = _page_form(TransferForm, "transfer", formdata=None)
-    transfer.to_municipality_id.choices = _transfer_choices(case)
-    context = {
-        "note_form": _page_form(NoteForm, "note", formdata=None),
-        "amendment_form": _page_form(AmendmentForm, "amend", formdata=None),
-        "link_form": _page_form(HouseholdLinkForm, "link", formdata=None),
-        "dependant_form": _page_form(DependantForm, "dependant", formdata=None),
-        "consent_form": _page_form(ConsentForm, "consent", formdata=None),
-        "withdraw_form": _page_form(WithdrawConsentForm, "withdraw", formdata=None),
-        "reassign_form": reassign,
-        "transfer_form": transfer,
-        "close_form": _page_form(CloseCaseForm, "close", formdata=None),
-        "portal_form": _page_form(PortalAccessForm, "portal", formdata=None, email=case.email),
-        **forms,
-    }
-    services.record_case_view(case, current_user)
-    return (
-        render_template(
-            "cases/case_file.html",
-            case=case,
-            alert=services.permit_alert(case, local_today()),
-            notes=services.notes_of(case),
-            household=services.household_of(case, current_user),
-            dependants=services.dependants_of(case),
-            consents=services.consent_history(case),
-            transfer=services.pending_transfer(case),
-            timeline=services.case_timeline(case),
-            **context,
-        ),
-        status,
+def _reassign_form(case: Case) -> ReassignForm:
+    form = page_form(ReassignForm, "reassign", formdata=None, caseworker_id=case.caseworker_id)
+    form.caseworker_id.choices = _caseworker_choices()
+    return form
+
+
+add_section(
+    CaseSection(
+        "details",
+        _l("Details"),
+        "cases/_details.html",
+        LEFT,
+        10,
+        context=lambda case: {"alert": services.permit_alert(case, local_today())},
     )
+)
+add_section(
+    CaseSection(
+        "household",
+        _l("Household"),
+        "cases/_household.html",
+        LEFT,
+        20,
+        forms={
+            "link_form": lambda case: page_form(HouseholdLinkForm, "link", formdata=None),
+            "dependant_form": lambda case: page_form(DependantForm, "dependant", formdata=None),
+        },
+        context=lambda case: {
+            "household": services.household_of(case, current_user),
+            "dependants": services.dependants_of(case),
+        },
+    )
+)
+add_section(
+    CaseSection(
+        "consent",
+        _l("Consent"),
+        "cases/_consent.html",
+        LEFT,
+        30,
+        forms={
+            "consent_form": lambda case: page_form(ConsentForm, "consent", formdata=None),
+            "withdraw_form": lambda case: page_form(WithdrawConsentForm, "withdraw", formdata=None),
+        },
+        context=lambda case: {"consents": services.consent_history(case)},
+    )
+)
+add_section(
+    CaseSection(
+        "portal",
+        _l("Portal access"),
+        "cases/_portal.html",
+        LEFT,
+        40,
+        forms={
+            "portal_form": lambda case: page_form(
+                PortalAccessForm, "portal", formdata=None, email=case.email
+            )
+        },
+    )
+)
+add_section(
+    CaseSection(
+        "notes",
+        _l("Notes"),
+        "cases/_notes.html",
+        RIGHT,
+        10,
+        forms={
+            "note_form": lambda case: page_form(NoteForm, "note", formdata=None),
+            "amendment_form": lambda case: page_form(AmendmentForm, "amend", formdata=None),
+        },
+        context=lambda case: {"notes": services.notes_of(case)},
+    )
+)
+add_section(
+    CaseSection(
+        "actions",
+        _l("Assignment and closing"),
+        "cases/_actions.html",
+        RIGHT,
+        20,
+        forms={
+            "reassign_form": _reassign_form,
+            "close_form": lambda case: page_form(CloseCaseForm, "close", formdata=None),
+        },
+    )
+)
+add_section(
+    CaseSection("timeline", _l("Timeline"), "cases/_timeline.html", RIGHT, 90,
+                context=lambda case: {"timeline": services.case_timeline(case)})
+)  # fmt: skip
 
 
 @bp.route("/<int:case_id>")
 @caseworker_only
 def case_file(case_id: int):
-    return _render_case_file(_load_case(case_id))
-
-
-def _back_to(case: Case, section: str):
-    return redirect(url_for("cases.case_file", case_id=case.id, _anchor=section))
-
-
-def _submit_section(case: Case, form_key: str, form, action, done: str, section: str):
-    """Run ``action(form)`` for a valid form of the case page, then go back to its section.
-
-    Invalid input or a broken rule shows the page again, with the errors next to the fields
-    and what was typed still in them.
-    """
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except RuleBroken as error:
-            show_on_form(form, error)
-        else:
-            flash(done, "success")
-            return _back_to(case, section)
-    return _render_case_file(case, **{form_key: form})
+    return render_case_file(_load_case(case_id))
 
 
 def _owned(model, object_id: int, case: Case):
@@ -283,10 +322,10 @@ def _owned(model, object_id: int, case: Case):
 @caseworker_only
 def add_note(case_id: int):
     case = _load_case(case_id)
-    return _submit_section(
+    return submit_section(
         case,
         "note_form",
-        _page_form(NoteForm, "note"),
+        page_form(NoteForm, "note"),
         lambda form: services.add_note(case, form.category.data, form.text.data, current_user),
         _("Note added."),
         "notes",
@@ -298,17 +337,16 @@ def add_note(case_id: int):
 def amend_note(case_id: int, note_id: int):
     case = _load_case(case_id)
     original = _owned(CaseNote, note_id, case)
-    form = _page_form(AmendmentForm, "amend")
-    form.note_id = note_id  # errors show under this note
-    return _submit_section(
+    return submit_section(
         case,
         "amendment_form",
-        form,
+        page_form(AmendmentForm, "amend"),
         lambda form: services.add_note(
             case, original.category, form.text.data, current_user, amends=original
         ),
         _("Correction added. The original note is kept."),
         "notes",
+        row=note_id,
     )
 
 
@@ -316,10 +354,10 @@ def amend_note(case_id: int, note_id: int):
 @caseworker_only
 def link_household(case_id: int):
     case = _load_case(case_id)
-    return _submit_section(
+    return submit_section(
         case,
         "link_form",
-        _page_form(HouseholdLinkForm, "link"),
+        page_form(HouseholdLinkForm, "link"),
         lambda form: services.link_household_by_reference(
             case, form.reference.data, form.relation.data, current_user
         ),
@@ -334,17 +372,17 @@ def unlink_household(case_id: int, link_id: int):
     case = _load_case(case_id)
     services.unlink_household(case, _owned(HouseholdLink, link_id, case), current_user)
     flash(_("Link removed."), "success")
-    return _back_to(case, "household")
+    return back_to(case, "household")
 
 
 @bp.route("/<int:case_id>/dependants", methods=["POST"])
 @caseworker_only
 def add_dependant(case_id: int):
     case = _load_case(case_id)
-    return _submit_section(
+    return submit_section(
         case,
         "dependant_form",
-        _page_form(DependantForm, "dependant"),
+        page_form(DependantForm, "dependant"),
         lambda form: services.add_dependant(
             case, form.name.data, form.birth_year.data, form.relation.data, current_user
         ),
@@ -359,17 +397,17 @@ def remove_dependant(case_id: int, dependant_id: int):
     case = _load_case(case_id)
     services.remove_dependant(case, _owned(Dependant, dependant_id, case), current_user)
     flash(_("Family member removed."), "success")
-    return _back_to(case, "household")
+    return back_to(case, "household")
 
 
 @bp.route("/<int:case_id>/consents", methods=["POST"])
 @caseworker_only
 def record_consent(case_id: int):
     case = _load_case(case_id)
-    return _submit_section(
+    return submit_section(
         case,
         "consent_form",
-        _page_form(ConsentForm, "consent"),
+        page_form(ConsentForm, "consent"),
         lambda form: services.record_consent(
             case, form.purpose.data, form.given_on.data, form.method.data, current_user
         ),
@@ -383,15 +421,14 @@ def record_consent(case_id: int):
 def withdraw_consent(case_id: int, consent_id: int):
     case = _load_case(case_id)
     consent = _owned(Consent, consent_id, case)
-    form = _page_form(WithdrawConsentForm, "withdraw")
-    form.consent_id = consent_id  # errors show under this consent
-    return _submit_section(
+    return submit_section(
         case,
         "withdraw_form",
-        form,
+        page_form(WithdrawConsentForm, "withdraw"),
         lambda form: services.withdraw_consent(case, consent, form.withdrawn_on.data, current_user),
         _("Withdrawal recorded."),
         "consent",
+        row=consent_id,
     )
 
 
@@ -399,9 +436,9 @@ def withdraw_consent(case_id: int, consent_id: int):
 @caseworker_only
 def reassign(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(ReassignForm, "reassign")
+    form = page_form(ReassignForm, "reassign")
     form.caseworker_id.choices = _caseworker_choices()
-    return _submit_section(
+    return submit_section(
         case,
         "reassign_form",
         form,
@@ -411,32 +448,14 @@ def reassign(case_id: int):
     )
 
 
-@bp.route("/<int:case_id>/transfer", methods=["POST"])
-@caseworker_only
-def request_transfer(case_id: int):
-    case = _load_case(case_id)
-    form = _page_form(TransferForm, "transfer")
-    form.to_municipality_id.choices = _transfer_choices(case)
-    return _submit_section(
-        case,
-        "transfer_form",
-        form,
-        lambda form: services.request_transfer(
-            case, form.to_municipality_id.data, form.reason.data, current_user
-        ),
-        _("Transfer requested. The case stays here until the other municipality accepts."),
-        "actions",
-    )
-
-
 @bp.route("/<int:case_id>/close", methods=["POST"])
 @caseworker_only
 def close(case_id: int):
     case = _load_case(case_id)
-    return _submit_section(
+    return submit_section(
         case,
         "close_form",
-        _page_form(CloseCaseForm, "close"),
+        page_form(CloseCaseForm, "close"),
         lambda form: services.close_case(case, form.reason.data, form.closed_on.data, current_user),
         _("Case closed."),
         "actions",
@@ -453,35 +472,35 @@ def reopen(case_id: int):
         flash(error.message, "danger")
     else:
         flash(_("Case reopened."), "success")
-    return _back_to(case, "actions")
+    return back_to(case, "actions")
 
 
 @bp.route("/<int:case_id>/portal-access", methods=["POST"])
 @caseworker_only
 def open_portal_access(case_id: int):
     case = _load_case(case_id)
-    form = _page_form(PortalAccessForm, "portal")
+    form = page_form(PortalAccessForm, "portal")
     if form.validate_on_submit():
         try:
-            account, token = portal_services.open_portal_access(case, form.email.data, current_user)
+            account, token = services.open_portal_access(case, form.email.data, current_user)
         except RuleBroken as error:
             show_on_form(form, error)
         else:
             return _show_activation_link(case, account, token)
-    return _render_case_file(case, portal_form=form)
+    return render_case_file(case, portal_form=form)
 
 
 @bp.route("/<int:case_id>/portal-access/link", methods=["POST"])
 @caseworker_only
 def renew_portal_link(case_id: int):
     case = _load_case(case_id)
-    if case.account is None:
+    if not permissions.can_renew_portal_link(current_user, case):
         abort(404)
     try:
-        token = portal_services.renew_activation_link(case, case.account, current_user)
+        token = services.renew_activation_link(case, case.account, current_user)
     except RuleBroken as error:
         flash(error.message, "danger")
-        return _back_to(case, "portal")
+        return back_to(case, "portal")
     return _show_activation_link(case, case.account, token)
 
 
@@ -492,66 +511,6 @@ def _show_activation_link(case: Case, account, token: str):
         user=account,
         link=url_for("auth.activate", token=token, _external=True),
         done_url=url_for("cases.case_file", case_id=case.id, _anchor="portal"),
-    )
-
-
-# -- transfers ------------------------------------------------------------------------------------
-
-
-@bp.route("/transfers")
-@caseworker_only
-def transfers():
-    return render_template(
-        "cases/transfers.html",
-        transfers=services.incoming_transfers(current_user),
-        decline_form=_page_form(DeclineTransferForm, "decline"),
-    )
-
-
-def _incoming(transfer_id: int) -> CaseTransfer:
-    transfer = db.session.get(CaseTransfer, transfer_id)
-    if transfer is None or transfer.to_municipality_id != current_user.municipality_id:
-        abort(404)
-    return transfer
-
-
-@bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
-@caseworker_only
-def accept_transfer(transfer_id: int):
-    transfer = _incoming(transfer_id)
-    try:
-        case = services.accept_transfer(transfer, current_user)
-    except services.CaseError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("cases.transfers"))
-    flash(
-        _(
-            "You have taken over the case. Its new reference is %(reference)s.",
-            reference=case.reference,
-        ),
-        "success",
-    )
-    return redirect(url_for("cases.case_file", case_id=case.id))
-
-
-@bp.route("/transfers/<int:transfer_id>/decline", methods=["POST"])
-@caseworker_only
-def decline_transfer(transfer_id: int):
-    transfer = _incoming(transfer_id)
-    form = _page_form(DeclineTransferForm, "decline")
-    if form.validate_on_submit():
-        try:
-            services.decline_transfer(transfer, form.reason.data, current_user)
-        except services.CaseError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Transfer declined. The sending municipality keeps the case."), "success")
-        return redirect(url_for("cases.transfers"))
-    form.transfer_id = transfer_id
-    return render_template(
-        "cases/transfers.html",
-        transfers=services.incoming_transfers(current_user),
-        decline_form=form,
     )
 
 

@@ -1,10 +1,13 @@
 """Course provider pages."""
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..security import Role, allow
+from ..security import Role, allow, menu_item
 from . import bp
+
+menu_item("courses.provider_home", _l("My courses"))
 
 
 @bp.route("/provider")

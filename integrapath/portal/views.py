@@ -1,14 +1,17 @@
 """Pages of the newcomer's portal."""
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..cases.models import Case, Stage
 from ..extensions import db
-from ..security import Role, allow, scoped
+from ..security import Role, allow, menu_item, scoped
 from . import bp
+
+menu_item("portal.home", _l("My pathway"))
 
 
 @bp.route("/")

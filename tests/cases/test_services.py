@@ -220,42 +220,6 @@ def test_provider_cannot_load_any_case_file(app_ctx, make_case, make_user):
     assert services.load_case_file(case.id, provider) is None
 
 
-def test_transfer_moves_the_case_and_the_sender_loses_access(
-    app_ctx, make_case, make_user, make_municipality
-):
-    sender = make_user(Role.CASEWORKER)
-    case = make_case(caseworker=sender)
-    services.add_note(case, NoteCategory.GENERAL, "History travels with the file", sender)
-    target = make_municipality(code="NEW")
-    receiver = make_user(Role.CASEWORKER, in_municipality=target)
-    transfer = services.request_transfer(case, target.id, "Moved to live with family", sender)
-    assert services.load_case_file(case.id, sender) is not None  # still ours while pending
-    services.accept_transfer(transfer, receiver)
-    db.session.commit()
-    assert services.load_case_file(case.id, sender) is None
-    moved = services.load_case_file(case.id, receiver)
-    assert moved.reference.startswith("NEW-")
-    assert moved.caseworker_id == receiver.id
-    assert [note.text for note, _ in services.notes_of(moved)] == ["History travels with the file"]
-    assert "transfer_requested" in [event.action for event in services.case_timeline(moved)]
-
-
-def test_declined_transfer_leaves_the_case_where_it_was(
-    app_ctx, make_case, make_user, make_municipality
-):
-    sender = make_user(Role.CASEWORKER)
-    case = make_case(caseworker=sender)
-    target = make_municipality()
-    transfer = services.request_transfer(case, target.id, "Moving", sender)
-    services.decline_transfer(
-        transfer, "No housing available", make_user(Role.CASEWORKER, in_municipality=target)
-    )
-    assert case.municipality_id == sender.municipality_id
-    assert services.pending_transfer(case) is None
-    with pytest.raises(services.CaseError):
-        services.accept_transfer(transfer, make_user(Role.CASEWORKER, in_municipality=target))
-
-
 def test_close_and_reopen_keep_the_reason_in_the_timeline(today, app_ctx, make_case, make_user):
     case, caseworker = make_case(), make_user(Role.CASEWORKER)
     services.close_case(case, "moved_away", today, caseworker)
@@ -388,14 +352,6 @@ def test_linking_by_reference_only_finds_files_of_the_actors_municipality(
         services.link_household_by_reference(here, foreign.reference, Relation.SIBLING, me)
     services.link_household_by_reference(here, sibling.reference.lower(), Relation.SIBLING, me)
     assert [link.relative_id for link in services.household_of(here, me)] == [sibling.id]
-
-
-def test_transfer_targets_are_the_other_municipalities(app_ctx, make_case, make_municipality):
-    case = make_case()
-    other = make_municipality(name="Aachen")
-    targets = services.transfer_targets(case)
-    assert other in targets
-    assert case.municipality_id not in [town.id for town in targets]
 
 
 def test_mother_tongue_listed_again_among_other_languages_is_kept_once(

@@ -251,35 +251,6 @@ def test_consent_is_recorded_and_withdrawn_without_deleting(
     assert db.session.scalar(select(func.count(Consent.id))) == 1
 
 
-def test_transfer_through_the_pages(auth, client, app, make_user, make_case, make_municipality):
-    from tests.conftest import Auth
-
-    sender = make_user(Role.CASEWORKER)
-    case = make_case(caseworker=sender)
-    target = make_municipality(name="Beaumont", code="BMT")
-    receiver = make_user(Role.CASEWORKER, in_municipality=target)
-    auth.login(sender)
-    auth.post(
-        f"/cases/{case.id}/transfer",
-        {"transfer-to_municipality_id": str(target.id), "transfer-reason": "Family"},
-        token_from=f"/cases/{case.id}",
-    )
-    other = app.test_client()
-    receiving = Auth(other)
-    receiving.login(receiver)
-    assert case.full_name in other.get("/cases/transfers").get_data(as_text=True)
-    assert other.get(f"/cases/{case.id}").status_code == 404  # not theirs until accepted
-    transfer_id = re.search(
-        r"/cases/transfers/(\d+)/accept", other.get("/cases/transfers").get_data(as_text=True)
-    ).group(1)
-    response = receiving.post(
-        f"/cases/transfers/{transfer_id}/accept", token_from="/cases/transfers"
-    )
-    assert response.headers["Location"] == f"/cases/{case.id}"
-    assert other.get(f"/cases/{case.id}").status_code == 200
-    assert client.get(f"/cases/{case.id}").status_code == 404  # the sender lost access
-
-
 def test_caseload_shows_my_cases_and_searches_without_accents(auth, caseworker, client, make_case):
     make_case(caseworker=caseworker, given_names="Zoë", family_name="Ørsted")
     make_case(given_names="Other", family_name="Person")
@@ -526,39 +497,6 @@ def test_reassign_close_and_reopen_through_the_page(
     assert "Moved to another municipality" in client.get(url).get_data(as_text=True)
     auth.post(f"{url}/reopen", token_from=url)
     assert case.status == "active"
-
-
-def test_declining_a_transfer_needs_a_reason(auth, app, make_user, make_case, make_municipality):
-    from tests.conftest import Auth
-
-    sender = make_user(Role.CASEWORKER)
-    case = make_case(caseworker=sender)
-    target = make_municipality()
-    auth.login(sender)
-    url = f"/cases/{case.id}"
-    auth.post(
-        f"{url}/transfer",
-        {"transfer-to_municipality_id": str(target.id), "transfer-reason": "Moving"},
-        token_from=url,
-    )
-    other = app.test_client()
-    receiving = Auth(other)
-    receiving.login(make_user(Role.CASEWORKER, in_municipality=target))
-    page = other.get("/cases/transfers").get_data(as_text=True)
-    transfer_id = re.search(r"/cases/transfers/(\d+)/decline", page).group(1)
-    empty = receiving.post(
-        f"/cases/transfers/{transfer_id}/decline",
-        {"decline-reason": ""},
-        token_from="/cases/transfers",
-    )
-    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
-    receiving.post(
-        f"/cases/transfers/{transfer_id}/decline",
-        {"decline-reason": "No housing"},
-        token_from="/cases/transfers",
-    )
-    assert "No transfer is waiting" in other.get("/cases/transfers").get_data(as_text=True)
-    assert case.municipality_id == sender.municipality_id
 
 
 def test_caseworker_opens_portal_access_and_the_newcomer_reads_their_pathway(
