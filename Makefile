@@ -30,6 +30,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser-deps html-checker
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (never `playwright install`: it downloads).
@@ -62,6 +63,7 @@ screenshots: $(STAMP) browser-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check integrapath tests benchmarks config.py wsgi.py
 
 format: $(STAMP)

@@ -25,6 +25,7 @@ from wtforms.validators import (
 )
 
 from ..errors import RuleBroken, show_on_form
+from ..forms import optional_int
 from ..i18n import (
     SUPPORTED_LOCALES,
     country_choices,
@@ -51,10 +52,6 @@ FIRST_BIRTH_YEAR = 1900
 
 def _none_choice(choices, label=None):
     return [("", label or _l("Not known")), *choices]
-
-
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 def date_required(form, field) -> None:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..cases.forms import optional_int
+from ..forms import optional_int
 
 
 class TransferForm(FlaskForm):
