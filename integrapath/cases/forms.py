@@ -32,6 +32,7 @@ from ..i18n import (
     country_choices,
     labelled_choices,
     language_choices,
+    lazy_digits,
     locale_name,
 )
 from ..pathway.models import Stage
@@ -266,7 +267,12 @@ class DependantForm(FlaskForm):
             NumberRange(
                 min=1900,
                 max=date.today().year,
-                message=_l("Enter a year between %(min)s and %(max)s."),
+                # Filled in here rather than by WTForms, so that the years get the reader's digits.
+                message=_l(
+                    "Enter a year between %(min)s and %(max)s.",
+                    min=lazy_digits(1900),
+                    max=lazy_digits(date.today().year),
+                ),
             ),
         ],
     )

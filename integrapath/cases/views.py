@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
+from ..i18n import format_number
 from ..portal import services as portal_services
 from ..security import Role, allow, get_scoped_or_404
 from . import bp, services, spreadsheets
@@ -604,7 +605,7 @@ def import_preview(import_id: int):
         flash(
             _(
                 "%(count)s case files imported from %(file)s.",
-                count=len(cases),
+                count=format_number(len(cases)),
                 file=upload.filename,
             ),
             "success",

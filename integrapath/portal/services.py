@@ -7,7 +7,7 @@ from ..audit import record_event
 from ..auth.models import User
 from ..cases.models import Case
 from ..cases.services import CaseError
-from ..i18n import SUPPORTED_LOCALES
+from ..i18n import locale_for_language
 from ..security import Role
 
 
@@ -21,9 +21,7 @@ def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
     """
     if case.account_id is not None:
         raise CaseError(_l("This file has portal access already."))
-    locale = case.preferred_language
-    if locale not in SUPPORTED_LOCALES:
-        locale = actor.municipality.default_locale
+    locale = locale_for_language(case.preferred_language) or actor.municipality.default_locale
     account, token = create_user(
         full_name=case.full_name,
         email=email,
