@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app integrapath
-LOCALES := de fr es uk ar fa en
+LOCALES := de fr es uk ar fa fa_AF en
+# Regional catalogs hold only the messages that differ from their language's catalog (Dari
+# over Persian); the app falls back to that one for the rest (integrapath/i18n.py).
+REGIONAL_LOCALES := fa_AF
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -80,6 +83,10 @@ translations: $(STAMP)
 		else \
 			$(BIN)/pybabel init -i messages.pot -d translations -l $$locale; \
 		fi; \
+		case " $(REGIONAL_LOCALES) " in *" $$locale "*) \
+			msgattrib --translated --force-po -o translations/$$locale/LC_MESSAGES/messages.po \
+				translations/$$locale/LC_MESSAGES/messages.po;; \
+		esac; \
 	done
 	$(MAKE) compile-translations
 

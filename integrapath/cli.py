@@ -13,7 +13,7 @@ from .audit import record_event
 from .cases.models import Case, ResidenceCategory, Sex, Stage
 from .cases.services import CaseData, register_case
 from .extensions import db
-from .i18n import SUPPORTED_LOCALES
+from .i18n import locale_for_language
 from .security import Role
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -36,7 +36,7 @@ DEMO_MUNICIPALITIES = [
         "newcomers": [
             ("amina", "Amina Haddad", "ar"),
             ("oksana", "Oksana Melnyk", "uk"),
-            ("farid", "Farid Rahimi", "fa"),
+            ("farid", "Farid Rahimi", "fa_AF"),
         ],
         # (given, family, latin given, latin family, birth, sex, nationality, language, category)
         "cases": [
@@ -229,7 +229,7 @@ def _seed_cases(municipality: Municipality, spec: dict) -> None:
                 "date_of_birth": date.fromisoformat(born),
                 "sex": Sex(sex),
                 "country_of_birth": country,
-                "preferred_language": language if language in SUPPORTED_LOCALES else "en",
+                "preferred_language": locale_for_language(language) or "en",
                 "phone": None,
                 "email": None,
                 "address": None,

@@ -1,17 +1,19 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
+import flask_babel
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
+
+from .i18n import RegionalDomain
 
 # Stable constraint names, so that Alembic migrations name them the same on every backend.
 NAMING_CONVENTION = {
@@ -31,6 +33,16 @@ db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class Babel(flask_babel.Babel):
+    """Flask-Babel whose regional catalogs (Dari) fall back to their language's (Persian)."""
+
+    @cached_property
+    def domain_instance(self) -> RegionalDomain:
+        return RegionalDomain(domain=self.domain)
+
+
 babel = Babel()
 
 
@@ -84,14 +96,6 @@ def paginate(statement):
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
     return datetime.now(UTC)
-
-
-def today_in(timezone: str) -> date:
-    """Return the calendar day it is now in ``timezone`` (a municipality's), not the server's.
-
-    Computed on every call: a worker running over midnight must move to the next day.
-    """
-    return utcnow().astimezone(ZoneInfo(timezone)).date()
 
 
 class TimestampMixin:

@@ -1,28 +1,49 @@
 """Supported locales, locale selection, text direction and formatting helpers."""
 
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from babel import Locale
+import flask_babel
+from babel import Locale, numbers
+from babel.support import NullTranslations, Translations
 from flask import current_app, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
-from .extensions import today_in
-
 # Code -> nothing else: names come from Babel so they are right in every language.
-SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
+# ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
+SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF")
 SESSION_KEY = "locale"
-# Browsers that ask for Dari (ISO 639-3 ``prs``) get Persian, which Dari readers read.
-LOCALE_ALIASES = {"prs": "fa"}
+# Language codes without a locale of their own: Dari (ISO 639-3 ``prs``) is ``fa_AF``.
+LOCALE_ALIASES = {"prs": "fa_AF"}
+# The digits of CLDR's numbering systems that our locales use by default (Babel knows a
+# locale's numbering system by name, e.g. ``arabext`` for Persian and Dari, not its digits).
+NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
 
 
 def locale_name(code: str) -> str:
-    """Return the name of a locale in that locale's own language (``العربية``)."""
-    name = Locale.parse(code).get_display_name(code) or code
+    """Return the name of a locale in that locale's own language (``العربية``, ``دری``)."""
+    locale = Locale.parse(code)
+    # CLDR names some regional locales as languages of their own (fa_AF: دری, not
+    # "فارسی (افغانستان)").
+    name = locale.languages.get(code) or locale.get_display_name(code) or code
     return name[:1].upper() + name[1:]
+
+
+def html_lang(code: str | None = None) -> str:
+    """Return a locale code as a BCP 47 language tag for ``lang`` attributes (``fa-AF``)."""
+    return str(code or get_locale()).replace("_", "-")
+
+
+def locale_for_language(code: str | None) -> str | None:
+    """Return the supported locale for a language code (``prs`` -> ``fa_AF``), or None."""
+    code = LOCALE_ALIASES.get(code, code)
+    return code if code in SUPPORTED_LOCALES else None
 
 
 def locale_choices() -> list[tuple[str, str]]:
@@ -51,12 +72,19 @@ def select_locale() -> str:
 
 
 def _browser_locale() -> str | None:
-    """Return the first supported language the browser asks for, by preference."""
+    """Return the first supported language the browser asks for, by preference.
+
+    A tag with a region gets that regional locale when we have it (``fa-AF`` -> Dari),
+    otherwise its language (``de-AT`` -> ``de``, ``fa-IR`` -> ``fa``).
+    """
     for language, _quality in request.accept_languages:
-        primary = language.replace("_", "-").split("-")[0].lower()
-        primary = LOCALE_ALIASES.get(primary, primary)
-        if primary in SUPPORTED_LOCALES:
-            return primary
+        parts = language.replace("_", "-").split("-")
+        primary = parts[0].lower()
+        regional = f"{primary}_{parts[1].upper()}" if len(parts) > 1 else None
+        for code in (regional, primary):
+            locale = locale_for_language(code)
+            if locale:
+                return locale
     return None
 
 
@@ -67,6 +95,14 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+def today_in(timezone: str) -> date:
+    """Return the calendar day it is now in ``timezone`` (a municipality's), not the server's.
+
+    Computed on every call: a worker running over midnight must move to the next day.
+    """
+    return datetime.now(UTC).astimezone(ZoneInfo(timezone)).date()
+
+
 def local_today() -> date:
     """Return today in the time zone of the request (the signed-in user's municipality)."""
     return today_in(str(get_timezone()))
@@ -75,6 +111,79 @@ def local_today() -> date:
 def text_direction() -> str:
     """Return ``rtl`` or ``ltr`` for the current locale."""
     return get_locale().text_direction
+
+
+# -- catalogs: a regional catalog holds only what differs from its language's -------------
+def load_translations(directory: str | Path, code: str) -> NullTranslations:
+    """Load the compiled catalog of a locale.
+
+    A regional locale's catalog (``fa_AF``) holds only the messages that differ from its
+    language's (``fa``) and falls back to that one for the rest, the ordinary gettext way.
+    """
+    locale = Locale.parse(code)
+    translations = Translations.load(str(directory), [locale.language])
+    regional = Path(directory, str(locale), "LC_MESSAGES", "messages.mo")
+    if locale.territory and regional.is_file():
+        with regional.open("rb") as handle:
+            overlay = Translations(handle)
+        overlay.add_fallback(translations)
+        return overlay
+    return translations
+
+
+class RegionalDomain(flask_babel.Domain):
+    """Flask-Babel's ``messages`` domain, loading catalogs with ``load_translations``."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        if locale is None:  # outside a request, as Flask-Babel's own domain does
+            return NullTranslations()
+        key = str(locale)
+        if key not in self.cache:
+            self.cache[key] = load_translations(self.translation_directories[0], key)
+        return self.cache[key]
+
+
+# -- numbers and dates in the locale's own digits ------------------------------------------
+@lru_cache(maxsize=16)
+def _digit_table(code: str) -> dict[int, str]:
+    digits = NATIVE_DIGITS.get(Locale.parse(code).default_numbering_system)
+    return str.maketrans("0123456789", digits) if digits else {}
+
+
+def local_digits(value) -> str:
+    """Write a value with the current locale's digits (۲۰۲۶ in Persian and Dari, as CLDR says).
+
+    For numbers that are not amounts (years, stage numbers); amounts go through
+    ``format_number``. Identifiers (references, permit numbers) keep their Latin digits.
+    """
+    locale = get_locale()
+    text = str(value)
+    return text.translate(_digit_table(str(locale))) if locale else text
+
+
+def format_number(number) -> str:
+    """Format a number for the current locale: its separators and its digits."""
+    locale = get_locale()
+    return local_digits(numbers.format_decimal(number, locale=locale, numbering_system="default"))
+
+
+def format_date(date=None, format=None, rebase=True) -> str:
+    return local_digits(flask_babel.format_date(date, format, rebase))
+
+
+def format_datetime(datetime=None, format=None, rebase=True) -> str:
+    return local_digits(flask_babel.format_datetime(datetime, format, rebase))
+
+
+def lazy_number(number) -> LazyString:
+    """A number for messages built at import time, formatted when it is shown."""
+    return LazyString(format_number, number)
+
+
+def lazy_digits(value) -> LazyString:
+    """A year or other plain number for messages built at import time (see ``local_digits``)."""
+    return LazyString(local_digits, value)
 
 
 class LabelledEnum(StrEnum):
@@ -103,13 +212,15 @@ def register_template_helpers(app) -> None:
         get_locale=get_locale,
         text_direction=text_direction,
         locale_choices=locale_choices,
+        html_lang=html_lang,
         country_name=country_name,
         language_name=language_name,
     )
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,
-        number=format_decimal,
+        number=format_number,
+        digits=local_digits,
     )
 
 

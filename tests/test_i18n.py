@@ -1,19 +1,22 @@
 """Locale choice, text direction and complete, up-to-date catalogs."""
 
+import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from integrapath.i18n import SUPPORTED_LOCALES
 from integrapath.security import Role
+from tests.catalogs import TRANSLATIONS, base_locale, catalog, translations
 from tests.conftest import csrf_token_from
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-RTL_LOCALES = {"ar", "fa"}
+REGIONAL_LOCALES = [locale for locale in SUPPORTED_LOCALES if base_locale(locale)]
 # Words that are the same in a language by nature (brand names, codes, loanwords).
 SAME_AS_ENGLISH_ALLOWED = {
     "IntegraPath",
@@ -28,9 +31,7 @@ SAME_AS_ENGLISH_ALLOWED = {
 }
 
 
-def _catalog(locale: str):
-    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale=locale)
+_catalog = catalog
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -86,7 +87,7 @@ def test_catalogs_cover_every_string_in_the_code(tmp_path):
     with pot.open("rb") as handle:
         wanted = {message.id for message in read_po(handle) if message.id}
     for locale in SUPPORTED_LOCALES:
-        have = {message.id for message in _catalog(locale) if message.id}
+        have = set(translations(locale))  # a regional catalog together with its language's
         missing = {str(m) for m in wanted - have}
         assert missing == set(), f"{locale} lacks {sorted(missing)[:5]}; run make translations"
 
@@ -115,11 +116,34 @@ def test_catalog_placeholders_match_the_english(locale):
     assert problems == []
 
 
+@pytest.mark.parametrize("locale", REGIONAL_LOCALES)
+def test_regional_catalog_holds_only_what_differs_from_its_language(locale):
+    """Dari's catalog lists Dari wording only; everything else comes from Persian."""
+    base = {m.id: m.string for m in _catalog(base_locale(locale)) if m.id}
+    regional = [message for message in _catalog(locale) if message.id]
+    assert regional, "an empty regional catalog: the locale would be its language's"
+    stale = [message.id for message in regional if message.id not in base]
+    same = [message.id for message in regional if base.get(message.id) == message.string]
+    assert (stale, same) == ([], [])
+
+
+@pytest.mark.parametrize("locale", ["fa", "fa_AF"])
+def test_persian_and_dari_catalogs_write_persian_digits(locale):
+    """Latin digits stay only in technical names; placeholders are filled in at run time."""
+    latin = []
+    for msgid, strings in translations(locale).items():
+        for text in strings:
+            rest = re.sub(r"%\(\w+\)[sd]|UTF-8", "", text)
+            if re.search("[0-9]", rest):
+                latin.append((msgid, text))
+    assert latin == []
+
+
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_html_has_the_language_and_direction_of_the_locale(client, locale):
     page = client.get("/login", headers={"Accept-Language": locale}).get_data(as_text=True)
-    direction = "rtl" if locale in RTL_LOCALES else "ltr"
-    assert f'<html lang="{locale}" dir="{direction}">' in page
+    direction = Locale.parse(locale).text_direction
+    assert f'<html lang="{locale.replace("_", "-")}" dir="{direction}">' in page
     if direction == "rtl":
         assert "bootstrap.rtl.min.css" in page
 
@@ -160,12 +184,15 @@ def test_signed_in_users_preference_wins_over_browser_and_switcher(auth, client,
     assert 'lang="fa" dir="rtl"' in page
 
 
-def test_switching_language_when_signed_in_saves_the_preference(auth, client, make_user):
+@pytest.mark.parametrize(("locale", "html"), [("uk", 'lang="uk"'), ("fa_AF", 'lang="fa-AF"')])
+def test_switching_language_when_signed_in_saves_the_preference(
+    auth, client, make_user, locale, html
+):
     user = make_user(Role.MIGRANT, preferred_locale="en")
     auth.login(user)
-    _switch(client, "uk", next_path="/my/")
-    assert user.preferred_locale == "uk"
-    assert 'lang="uk"' in client.get("/my/").get_data(as_text=True)
+    _switch(client, locale, next_path="/my/")
+    assert user.preferred_locale == locale
+    assert html in client.get("/my/").get_data(as_text=True)
 
 
 def test_municipality_default_applies_when_user_and_browser_say_nothing(
@@ -199,15 +226,123 @@ def test_activation_page_speaks_the_invitees_language(app, client, make_user):
 @pytest.mark.parametrize(
     ("header", "locale"),
     [
-        ("prs-AF", "fa"),
-        ("fa-AF,en;q=0.5", "fa"),
+        ("prs-AF", "fa-AF"),
+        ("prs", "fa-AF"),
+        ("fa-AF,en;q=0.5", "fa-AF"),
+        ("fa-IR", "fa"),
+        ("fa", "fa"),
         ("ar-SY", "ar"),
         ("xx,uk;q=0.8", "uk"),
         ("de-AT", "de"),
     ],
 )
-def test_browser_languages_are_matched_by_their_main_tag_and_dari_gets_persian(
+def test_browser_languages_are_matched_by_region_then_main_tag_and_dari_is_its_own(
     client, header, locale
 ):
     page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
     assert f'lang="{locale}"' in page
+
+
+# -- Dari: its own locale, falling back to Persian --------------------------------------------
+def test_dari_is_offered_in_the_switcher_by_its_own_name(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'value="fa_AF" lang="fa-AF">دری</button>' in page
+    assert 'value="fa" lang="fa">فارسی</button>' in page
+
+
+def test_dari_reader_gets_dari_words_and_persian_for_everything_else(client):
+    dari = client.get("/login", headers={"Accept-Language": "prs"}).get_data(as_text=True)
+    persian = client.get("/login", headers={"Accept-Language": "fa"}).get_data(as_text=True)
+    assert "لینک فعال‌سازی" in dari  # from the Dari catalog
+    assert "پیوند فعال‌سازی" in persian and "پیوند فعال‌سازی" not in dari
+    assert "ورود به IntegraPath" in dari  # "Sign in to IntegraPath", from the Persian catalog
+
+
+@pytest.mark.parametrize(
+    ("language", "locale"), [("prs", "fa_AF"), ("fa_AF", "fa_AF"), ("fa", "fa"), ("ti", None)]
+)
+def test_a_files_language_gives_the_portal_locale(language, locale):
+    from integrapath.i18n import locale_for_language
+
+    assert locale_for_language(language) == locale
+
+
+# -- numbers and dates in the locale's own digits ---------------------------------------------
+@pytest.mark.parametrize(
+    ("locale", "long_date", "number"),
+    [
+        ("en", "June 3, 2026", "1,234.5"),
+        ("de", "3. Juni 2026", "1.234,5"),
+        ("ar", "3 يونيو 2026", "1,234.5"),  # CLDR: Arabic uses Latin digits by default
+        ("fa", "۳ ژوئن ۲۰۲۶", "۱٬۲۳۴٫۵"),
+        ("fa_AF", "۳ جون ۲۰۲۶", "۱٬۲۳۴٫۵"),  # Dari month names
+    ],
+)
+def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, long_date, number):
+    from flask_babel import force_locale
+
+    from integrapath.i18n import format_date, format_number, local_digits
+
+    with app.test_request_context(), force_locale(locale):
+        assert format_date(date(2026, 6, 3), "long") == long_date
+        assert format_number(1234.5) == number
+        assert local_digits(2019) == ("۲۰۱۹" if locale.startswith("fa") else "2019")
+
+
+def _text_outside_ltr(html: str) -> str:
+    """The visible text of a page, without scripts and without ``dir="ltr"`` identifiers."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        VOID = {"meta", "link", "input", "br", "img", "hr", "source", "col", "area", "wbr"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack, self.parts = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.VOID:
+                hidden = tag in {"script", "style"} or dict(attrs).get("dir") == "ltr"
+                self.stack.append(hidden or bool(self.stack and self.stack[-1]))
+
+        def handle_endtag(self, tag):
+            if tag not in self.VOID and self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data):
+            if not (self.stack and self.stack[-1]):
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+@pytest.mark.parametrize("locale", ["fa", "fa_AF"])
+def test_persian_and_dari_portal_has_no_latin_digits(auth, client, make_user, make_case, locale):
+    from integrapath.extensions import db
+
+    newcomer = make_user(Role.MIGRANT, preferred_locale=locale, full_name="Farid Rahimi")
+    caseworker = make_user(Role.CASEWORKER, full_name="Jonas Weber")  # names without digits
+    case = make_case(
+        caseworker=caseworker, permit_expires_on=date(2027, 8, 21), preferred_language=locale
+    )
+    case.account_id = newcomer.id
+    db.session.commit()
+    auth.login(newcomer)
+    page = client.get("/my/").get_data(as_text=True)
+    text = _text_outside_ltr(page)
+    assert "۲۱ اگست ۲۰۲۷" in text if locale == "fa_AF" else "۲۱ اوت ۲۰۲۷" in text
+    assert all(digit in text for digit in "۱۲۳۴۵")  # the five stage numbers
+    assert re.findall(r".{0,30}[0-9]+", text) == []
+    assert case.reference in page  # identifiers keep their Latin digits
+
+
+def test_persian_caseload_counts_in_persian_digits(auth, client, make_user, make_case):
+    caseworker = make_user(Role.CASEWORKER, preferred_locale="fa", full_name="Jonas Weber")
+    for name in ("Amina", "Farid", "Oksana"):  # names without digits
+        make_case(caseworker=caseworker, given_names=name, family_name="Haddad")
+    auth.login(caseworker)
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "۳ نتیجه" in page
+    assert re.findall(r".{0,30}[0-9]+", _text_outside_ltr(page)) == []

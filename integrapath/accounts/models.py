@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import AuditedField, register_audited_fields
-from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, today_in
-from ..i18n import LabelledEnum
+from ..extensions import TimestampMixin, UTCDateTime, db, enum_column
+from ..i18n import LabelledEnum, today_in
 from ..security import Role
 
 

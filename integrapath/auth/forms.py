@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..i18n import locale_choices
+from ..i18n import lazy_number, locale_choices
 
 PASSWORD_MIN_LENGTH = 10
 
@@ -32,11 +32,13 @@ class NewPasswordMixin:
             Length(
                 min=PASSWORD_MIN_LENGTH,
                 max=200,
-                message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN_LENGTH),
+                message=_l(
+                    "Use at least %(min)s characters.", min=lazy_number(PASSWORD_MIN_LENGTH)
+                ),
             ),
             _reject_weak_password,
         ],
-        description=_l("At least %(min)d characters.", min=PASSWORD_MIN_LENGTH),
+        description=_l("At least %(min)s characters.", min=lazy_number(PASSWORD_MIN_LENGTH)),
     )
     confirm_password = PasswordField(
         _l("Repeat the new password"),

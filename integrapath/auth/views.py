@@ -4,7 +4,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..i18n import SESSION_KEY
+from ..i18n import SESSION_KEY, format_number
 from ..security import Role, allow, is_safe_redirect, public
 from . import bp, services
 from .forms import ActivationForm, LanguageForm, LoginForm, PasswordChangeForm
@@ -45,7 +45,7 @@ def login():
                 _(
                     "Too many failed sign-in attempts. Please wait %(minutes)s minutes and "
                     "try again.",
-                    minutes=refused.minutes,
+                    minutes=format_number(refused.minutes),
                 )
             )
         except services.InvalidCredentials:

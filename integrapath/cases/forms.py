@@ -31,6 +31,7 @@ from ..i18n import (
     country_choices,
     labelled_choices,
     language_choices,
+    local_digits,
     local_today,
     locale_name,
 )
@@ -257,8 +258,8 @@ class DependantForm(FlaskForm):
             raise ValidationError(
                 _l(
                     "Enter a year between %(min)s and %(max)s.",
-                    min=FIRST_BIRTH_YEAR,
-                    max=this_year,
+                    min=local_digits(FIRST_BIRTH_YEAR),
+                    max=local_digits(this_year),
                 )
             )
 

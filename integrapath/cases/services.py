@@ -16,7 +16,7 @@ from ..accounts.services import create_user, reset_password
 from ..audit import AuditEvent, diff, record_event
 from ..errors import RuleBroken
 from ..extensions import db
-from ..i18n import SUPPORTED_LOCALES
+from ..i18n import locale_for_language
 from ..security import Role, scoped
 from .models import (
     SENSITIVE_FLAGS,
@@ -812,9 +812,7 @@ def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
     """
     if case.account_id is not None:
         raise CaseError(_l("This file has portal access already."))
-    locale = case.preferred_language
-    if locale not in SUPPORTED_LOCALES:
-        locale = actor.municipality.default_locale
+    locale = locale_for_language(case.preferred_language) or actor.municipality.default_locale
     account, token = create_user(
         full_name=case.full_name,
         email=email,

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from ..accounts.models import User
 from ..audit import record_event
 from ..extensions import db, utcnow
-from ..i18n import country_name
+from ..i18n import country_name, lazy_number, local_digits
 from .models import Case, CaseImport, CaseNationality
 from .services import (
     CaseData,
@@ -104,7 +104,7 @@ def read_rows(content: str) -> tuple[list[str], list[dict]]:
         raise ImportFileError(
             _l(
                 "The file has more than %(max)s rows; split it into smaller files.",
-                max=MAX_IMPORT_ROWS,
+                max=lazy_number(MAX_IMPORT_ROWS),
             )
         )
     return header, rows
@@ -178,7 +178,7 @@ def check_rows(rows: list[dict], actor: User, form_class) -> list[RowResult]:
             )
             if key in seen:
                 result.errors["family_name"] = [
-                    _("The same person is on line %(line)s.", line=seen[key])
+                    _("The same person is on line %(line)s.", line=local_digits(seen[key]))
                 ]
             seen.setdefault(key, index)
         results.append(result)

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import record_event
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
-from ..i18n import local_today
+from ..i18n import format_number, local_today
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, permissions, services, spreadsheets
 from .forms import (
@@ -574,9 +574,9 @@ def import_preview(import_id: int):
             flash(
                 _(
                     "%(file)s imported. New case files: %(count)s. Rows skipped: %(skipped)s.",
-                    count=len(cases),
+                    count=format_number(len(cases)),
                     file=upload.filename,
-                    skipped=len(results) - len(cases),
+                    skipped=format_number(len(results) - len(cases)),
                 ),
                 "success",
             )

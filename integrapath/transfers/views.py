@@ -16,6 +16,7 @@ from ..cases.page import (
     submit_section,
 )
 from ..cases.services import load_case_file
+from ..i18n import format_number
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import DeclineTransferForm, TransferForm
@@ -57,6 +58,7 @@ def _waiting_notice(user) -> Notice | None:
             "%(num)s case transfer is waiting for your answer.",
             "%(num)s case transfers are waiting for your answer.",
             count,
+            num=format_number(count),
         ),
         url_for("transfers.incoming"),
         _("See transfers"),

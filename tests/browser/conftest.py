@@ -16,7 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from babel.support import Translations
+
+from integrapath.i18n import load_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -148,7 +149,7 @@ class Translator:
 
     def __init__(self, locale: str):
         self.locale = locale
-        self.catalog = Translations.load(str(ROOT / "translations"), [locale])
+        self.catalog = load_translations(ROOT / "translations", locale)  # as the app does
 
     def __call__(self, message: str, **values) -> str:
         text = self.catalog.gettext(message)
@@ -161,14 +162,23 @@ class Translator:
 SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
 
 
-@pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
-def visit(request, browser, base_url):
-    """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+def _visit(request, browser, base_url, locale: str, viewport: str):
     from tests.browser.pages import Visit
 
-    locale, viewport = request.param
     context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
     page = context.new_page()
     yield Visit(page, locale, viewport)
     save_evidence_if_failed(request.node, page)
     context.close()
+
+
+@pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
+def visit(request, browser, base_url):
+    """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+    yield from _visit(request, browser, base_url, *request.param)
+
+
+@pytest.fixture
+def dari_phone_visit(request, browser, base_url):
+    """A newcomer from Afghanistan reading Dari on a 360 px phone."""
+    yield from _visit(request, browser, base_url, "fa_AF", "phone")

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import pytest
+from babel import Locale
 from playwright.sync_api import expect
 
 from tests.browser.pages import LANGUAGE_NAMES
@@ -75,3 +76,27 @@ def test_admin_creates_a_caseworker_who_activates_the_account(visit):
     page.get_by_role("button", name=t("Activate my account")).click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
+
+
+def test_afghan_newcomer_reads_the_portal_in_dari_on_a_phone(dari_phone_visit):
+    visit = dari_phone_visit
+    page, t = visit.page, visit.t
+    page.goto("/login")
+    visit.choose_language()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Sign in to IntegraPath"))
+    expect(page.get_by_text("لینک فعال‌سازی")).to_be_visible()  # Dari, not Persian «پیوند»
+    visit.check("login")
+
+    visit.sign_in("farid@lindenau.example")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        t("Welcome, %(name)s", name="Farid Rahimi")
+    )
+    expect(page.get_by_text(t("You are here"))).to_be_visible()
+    expect(page.locator(".pathway-step").first).to_contain_text("پیش از سفر")
+    # The permit's expiry: a Dari month name and Persian digits only.
+    expiry = page.get_by_text(t("Your residence permit is valid until")).locator("+ dd")
+    months = Locale.parse("fa_AF").months["format"]["wide"].values()
+    expect(expiry).to_have_text(re.compile(f"^[۰-۹]+ ({'|'.join(months)}) [۰-۹]{{4}}$"))
+    expect(page.locator(".pathway-number").first).to_have_text("۱")
+    visit.check("portal")
+    visit.sign_out("Farid Rahimi")
