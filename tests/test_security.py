@@ -115,3 +115,19 @@ def test_every_form_refuses_a_post_without_csrf_token(app, client):
         _example_url(rule): client.post(_example_url(rule), data={}).status_code for rule in posts
     }
     assert set(refused.values()) == {400}, refused
+
+
+def test_administrators_cannot_read_case_files_even_through_a_scoped_query(
+    app_ctx, make_user, make_case
+):
+    from sqlalchemy import select
+
+    from integrapath.cases.models import Case
+    from integrapath.extensions import db
+    from integrapath.security import scoped
+
+    case = make_case()
+    admin = make_user(Role.ADMIN)
+    assert db.session.scalars(scoped(select(Case), admin)).all() == []
+    caseworker = make_user(Role.CASEWORKER)
+    assert db.session.scalars(scoped(select(Case), caseworker)).all() == [case]

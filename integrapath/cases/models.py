@@ -222,11 +222,12 @@ class Case(TimestampMixin, db.Model):
 
     @classmethod
     def tenant_filter(cls, user):
-        """Staff of the municipality see its cases; a newcomer sees only their own file.
+        """Caseworkers see the cases of their municipality; a newcomer only their own file.
 
-        Providers see no case file: they reach participants through enrolments only.
+        Administrators manage accounts, not case contents, and providers reach participants
+        through enrolments only: neither sees a case file.
         """
-        if user.role in (Role.CASEWORKER, Role.ADMIN):
+        if user.role == Role.CASEWORKER:
             return cls.municipality_id == user.municipality_id
         if user.role == Role.MIGRANT:
             return cls.account_id == user.id
