@@ -67,6 +67,11 @@ class Config:
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
+    # Static files built by `flask build-assets` (hashed names, gzip and Brotli variants).
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(BASE_DIR / "build" / "static"))
+    # Flask-Compress: compress HTML (and CSV, JSON) here unless the reverse proxy does it.
+    COMPRESS_REGISTER = _env_bool("COMPRESS_RESPONSES", True)
+
     @classmethod
     def check(cls, settings: dict) -> None:
         """Refuse settings that are unsafe for this environment."""

@@ -28,16 +28,18 @@ class Visit:
         """Find a form field by its visible label (required fields' labels end with *)."""
         return self.page.get_by_label(re.compile("^" + re.escape(self.t(label)) + r"\s*\*?$"))
 
-    def open_menu_if_collapsed(self) -> None:
-        toggler = self.page.get_by_role("button", name=self.t("Show or hide the menu"))
-        if toggler.is_visible() and toggler.get_attribute("aria-expanded") == "false":
-            toggler.click()
-            expect(toggler).to_have_attribute("aria-expanded", "true")
+    def open_menu(self, name: str | re.Pattern) -> None:
+        """Open one of the header's <details> menus by the text of its summary."""
+        menu = self.page.locator("details[data-menu]").filter(
+            has=self.page.locator("summary", has_text=name)
+        )
+        menu.locator("summary").click()
+        expect(menu).to_have_attribute("open", "")
 
     def choose_language(self) -> None:
         """Open the switcher (it shows the current language) and pick ours in its own script."""
         current = "|".join(re.escape(name) for name in LANGUAGE_NAMES.values())
-        self.page.get_by_role("button", name=re.compile(f"({current})$")).click()
+        self.open_menu(re.compile(f"({current})\\s*$"))
         # Wait for the page the switcher sends us back to: the language may already be the
         # one we want, so the html lang attribute alone cannot tell that the switch is done.
         with self.page.expect_navigation(wait_until="load"):
@@ -52,8 +54,7 @@ class Visit:
         self.page.get_by_role("button", name=self.t("Sign in"), exact=True).click()
 
     def sign_out(self, full_name: str) -> None:
-        self.open_menu_if_collapsed()
-        self.page.get_by_role("button", name=full_name).click()
+        self.open_menu(full_name)
         self.page.get_by_role("button", name=self.t("Sign out")).click()
         expect(self.page).to_have_url(re.compile(r"/login$"))
 
