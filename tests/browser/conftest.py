@@ -162,11 +162,31 @@ SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPO
 @pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
 def visit(request, browser, base_url):
     """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+    yield from _visit(request, browser, base_url, *request.param)
+
+
+@pytest.fixture(params=["en", "ar"])
+def visit_without_javascript(request, browser, base_url):
+    """A phone whose browser runs no script (switched off, or a data-saving proxy)."""
+    yield from _visit(request, browser, base_url, request.param, "phone", javascript=False)
+
+
+def _visit(request, browser, base_url, locale, viewport, javascript=True):
     from tests.browser.pages import Visit
 
-    locale, viewport = request.param
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
+    context = browser.new_context(
+        base_url=base_url, viewport=VIEWPORTS[viewport], java_script_enabled=javascript
+    )
     page = context.new_page()
-    yield Visit(page, locale, viewport)
+    yield Visit(page, locale, viewport, javascript)
     save_evidence_if_failed(request.node, page)
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser.pages import MEASURED
+
+    if MEASURED:
+        terminalreporter.section("page weights (bytes on the wire) and slow-3G load times")
+        for name, measured in sorted(MEASURED.items()):
+            terminalreporter.write_line(f"{name:<40} {measured}")
