@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { PurgeCSS } from "purgecss";
 
 const bootstrap = "node_modules/bootstrap/dist/css";
-const output = "integrapath/static/vendor/bootstrap";
+const output = process.argv[2] ?? "integrapath/static/vendor/bootstrap";
 const { version } = JSON.parse(readFileSync("node_modules/bootstrap/package.json", "utf8"));
 
 const results = await new PurgeCSS().purge({

@@ -79,8 +79,10 @@ def live_server_url(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{database}",
         "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "STATIC_BUILD_FOLDER": str(tmp_path_factory.mktemp("static") / "build"),
     }
     flask = [sys.executable, "-m", "flask", "--app", "integrapath"]
+    subprocess.run([*flask, "build-assets"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()

@@ -54,7 +54,8 @@ class Visit:
         menu = self.page.locator("details[data-menu]").filter(
             has=self.page.locator("summary", has_text=name)
         )
-        menu.locator("summary").click()
+        if menu.get_attribute("open") is None:
+            menu.locator("summary").click()
         expect(menu).to_have_attribute("open", "")
 
     def choose_language(self) -> None:
@@ -95,12 +96,7 @@ class Visit:
             results = _axe.run(page, options=WCAG_21_AA)
             assert results.violations_count == 0, results.generate_report()
         self._check_focus_is_visible()
-        SCREENSHOTS.mkdir(exist_ok=True)
-        suffix = "" if self.javascript else "-no-js"
-        page.screenshot(
-            path=str(SCREENSHOTS / f"{name}-{self.locale}-{self.viewport}{suffix}.png"),
-            full_page=True,
-        )
+        self.screenshot(name)
         if self.viewport != "phone":  # bytes and markup are the same at every size
             return
         if self.javascript:
@@ -110,6 +106,14 @@ class Visit:
             page = context.new_page()
             page.goto(self.page.url)
             self._check_usable_without_javascript(page)
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        suffix = "" if self.javascript else "-no-js"
+        self.page.screenshot(
+            path=str(SCREENSHOTS / f"{name}-{self.locale}-{self.viewport}{suffix}.png"),
+            full_page=True,
+        )
 
     def _check_usable_without_javascript(self, page: Page) -> None:
         """Everything on the page can be reached and sent with no script running."""

@@ -10,6 +10,8 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.browser.pages import LANGUAGE_NAMES
+
 
 def test_newcomer_reads_the_pathway(visit_without_javascript):
     visit = visit_without_javascript
@@ -20,6 +22,10 @@ def test_newcomer_reads_the_pathway(visit_without_javascript):
     visit.page.get_by_role("link", name=visit.t("My pathway")).click()
     expect(visit.page.get_by_text(visit.t("You are here"))).to_be_visible()
     visit.check("my")
+    visit.open_menu(LANGUAGE_NAMES[visit.locale])
+    visit.screenshot("menu-language")
+    visit.open_menu("Farid Rahimi")
+    visit.screenshot("menu-account")
     visit.sign_out("Farid Rahimi")
 
 
@@ -95,3 +101,24 @@ def test_provider_sees_the_courses_and_changes_the_password(visit_without_javasc
     expect(page.get_by_text(t("The current password is not correct."))).to_be_visible()
     visit.check("change-password-error")
     visit.sign_out("Lucas Bernard")
+
+
+def test_a_form_sent_without_a_connection_keeps_what_was_typed(visit):
+    """With scripts on, the form says that nothing was sent instead of losing the input."""
+    page, t = visit.page, visit.t
+    visit.page.goto("/login")
+    visit.choose_language()
+    visit.field("E-mail address").fill("oksana@lindenau.example")
+    page.context.set_offline(True)
+    page.get_by_role("button", name=t("Sign in"), exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        t(
+            "You are offline, so nothing was sent. What you typed is still here: "
+            "send it again once you are connected."
+        )
+    )
+    expect(visit.field("E-mail address")).to_have_value("oksana@lindenau.example")
+    page.context.set_offline(False)
+    visit.field("Password").fill("demo-password-2026")
+    page.get_by_role("button", name=t("Sign in"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/my/$"))
