@@ -69,7 +69,7 @@ class Config:
 
     # Static files built by `flask build-assets` (hashed names, gzip and Brotli variants).
     STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(BASE_DIR / "build" / "static"))
-    # Flask-Compress: compress HTML (and CSV, JSON) here unless the reverse proxy does it.
+    # Flask-Compress: compress HTML (and JSON) here unless the reverse proxy does it.
     COMPRESS_REGISTER = _env_bool("COMPRESS_RESPONSES", True)
 
     @classmethod
