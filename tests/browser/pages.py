@@ -58,6 +58,11 @@ class Visit:
             menu.locator("summary").click()
         expect(menu).to_have_attribute("open", "")
 
+    def go_to(self, label: str) -> None:
+        """Follow a link of the main navigation (always shown: no menu to open first)."""
+        nav = self.page.get_by_role("navigation", name=self.t("Main navigation"))
+        nav.get_by_role("link", name=self.t(label), exact=True).click()
+
     def choose_language(self) -> None:
         """Open the switcher (it shows the current language) and pick ours in its own script."""
         current = "|".join(re.escape(name) for name in LANGUAGE_NAMES.values())
