@@ -13,8 +13,11 @@ PORT ?= 5000
 
 CHROMIUM ?= /usr/bin/chromium
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+# Node tools, installed together (a second `npm install --no-save` removes the first's).
+NODE_TOOLS := vnu-jar@26.9.27 bootstrap@5.3.9 purgecss@8.0.0
+NODE_TOOLS_STAMP := node_modules/.tools-$(shell echo $(NODE_TOOLS) | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format translations compile-translations screenshots browser-deps html-checker bench clean
+.PHONY: run test lint format translations compile-translations screenshots browser-deps html-checker node-tools css assets bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +28,13 @@ $(STAMP):
 
 # Development settings are asked for here; anything else starts in production (fail closed).
 run: export INTEGRAPATH_ENV = development
-run: $(STAMP)
+run: $(STAMP) assets
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser-deps html-checker
+test: $(STAMP) browser-deps node-tools assets
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -48,16 +51,29 @@ browser-deps:
 		fi; \
 	fi
 
-# The W3C Nu HTML Checker (needs Java, present on the project's machines), from npm.
-html-checker:
-	@if [ ! -f $(VNU_JAR) ]; then \
+# The W3C Nu HTML Checker (needs Java, present on the project's machines), Bootstrap's
+# stylesheets and PurgeCSS, from npm.
+node-tools:
+	@if [ ! -f $(NODE_TOOLS_STAMP) ]; then \
 		if command -v npm >/dev/null && command -v java >/dev/null; then \
-			npm install --no-save --ignore-scripts --silent vnu-jar@26.9.27 \
-				|| echo "Could not install vnu-jar: the HTML check will be SKIPPED"; \
+			npm install --no-save --ignore-scripts --silent $(NODE_TOOLS) && touch $(NODE_TOOLS_STAMP) \
+				|| echo "Could not install $(NODE_TOOLS): the HTML and stylesheet checks will be SKIPPED"; \
 		else \
-			echo "No npm or Java: the HTML check will be SKIPPED"; \
+			echo "No npm or Java: the HTML and stylesheet checks will be SKIPPED"; \
 		fi; \
 	fi
+
+html-checker: node-tools
+
+# Only the Bootstrap rules the templates use (committed; a test says when it is stale).
+css: node-tools
+	node tools/purge-bootstrap.mjs
+
+# Static files with hashed names and gzip/Brotli variants, served by WhiteNoise.
+# Building files needs no secrets: development settings, whatever the machine serves.
+assets: export INTEGRAPATH_ENV = development
+assets: $(STAMP)
+	$(FLASK) build-assets
 
 # Screenshots of every page the journeys visit (desktop and phone, English and Arabic).
 screenshots: $(STAMP) browser-deps
@@ -98,4 +114,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/caseload.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-results screenshots
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results screenshots build/static

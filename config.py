@@ -71,6 +71,11 @@ class Config:
     # have 5 MB, plus the form around it.
     MAX_CONTENT_LENGTH = _env_int("MAX_REQUEST_MB", 6) * 1024 * 1024
 
+    # Static files built by `flask build-assets` (hashed names, gzip and Brotli variants).
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(BASE_DIR / "build" / "static"))
+    # Flask-Compress: compress HTML (and JSON) here unless the reverse proxy does it.
+    COMPRESS_REGISTER = _env_bool("COMPRESS_RESPONSES", True)
+
     @classmethod
     def check(cls, settings: dict) -> None:
         """Refuse settings that are unsafe for this environment."""

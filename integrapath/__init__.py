@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -10,9 +10,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, config_for
 
+from . import assets
 from .audit import action_label, describe_changes, object_label
 from .cases.models import SENSITIVE_FLAGS
-from .extensions import IdConverter, babel, csrf, db, login_manager, migrate
+from .extensions import IdConverter, babel, compress, csrf, db, login_manager, migrate
 from .i18n import register_template_helpers, select_locale, select_timezone
 from .security import can, menu_for, refuse_nul_characters, refuse_undeclared_views
 
@@ -25,6 +26,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         __name__,
         instance_path=str(BASE_DIR / "instance"),
         template_folder=str(BASE_DIR / "templates"),
+        static_folder=None,  # WhiteNoise serves the static files (assets.py)
+        static_url_path="/static",
     )
     config_cls = config_for(config_name)
     app.config.from_object(config_cls)
@@ -55,6 +58,8 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    compress.init_app(app)
+    assets.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -107,8 +112,7 @@ def register_request_pipeline(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Cache-Control", "no-store")  # static files: assets.py
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -158,5 +162,5 @@ def trust_proxies(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .cli import create_admin, purge_uploads, seed_demo
 
-    for command in (create_admin, seed_demo, purge_uploads):
+    for command in (assets.build_assets_command, create_admin, seed_demo, purge_uploads):
         app.cli.add_command(command)

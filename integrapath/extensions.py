@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import flask_babel
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +32,7 @@ class Model(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
+compress = Compress()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 

@@ -80,8 +80,10 @@ def live_server_url(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{database}",
         "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "STATIC_BUILD_FOLDER": str(tmp_path_factory.mktemp("static") / "build"),
     }
     flask = [sys.executable, "-m", "flask", "--app", "integrapath"]
+    subprocess.run([*flask, "build-assets"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     # The demo accounts are refused in production; the served app stays in production.
     demo_env = {**env, "INTEGRAPATH_ENV": "development"}
@@ -162,23 +164,40 @@ class Translator:
 SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
 
 
-def _visit(request, browser, base_url, locale: str, viewport: str):
-    from tests.browser.pages import Visit
-
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
-    page = context.new_page()
-    yield Visit(page, locale, viewport)
-    save_evidence_if_failed(request.node, page)
-    context.close()
-
-
 @pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
 def visit(request, browser, base_url):
     """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
     yield from _visit(request, browser, base_url, *request.param)
 
 
+@pytest.fixture(params=["en", "ar"])
+def visit_without_javascript(request, browser, base_url):
+    """A phone whose browser runs no script (switched off, or a data-saving proxy)."""
+    yield from _visit(request, browser, base_url, request.param, "phone", javascript=False)
+
+
+def _visit(request, browser, base_url, locale, viewport, javascript=True):
+    from tests.browser.pages import Visit
+
+    context = browser.new_context(
+        base_url=base_url, viewport=VIEWPORTS[viewport], java_script_enabled=javascript
+    )
+    page = context.new_page()
+    yield Visit(page, locale, viewport, javascript)
+    save_evidence_if_failed(request.node, page)
+    context.close()
+
+
 @pytest.fixture
 def dari_phone_visit(request, browser, base_url):
     """A newcomer from Afghanistan reading Dari on a 360 px phone."""
     yield from _visit(request, browser, base_url, "fa_AF", "phone")
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser.pages import MEASURED
+
+    if MEASURED:
+        terminalreporter.section("page weights (bytes on the wire) and slow-3G load times")
+        for name, measured in sorted(MEASURED.items()):
+            terminalreporter.write_line(f"{name:<40} {measured}")

@@ -39,7 +39,6 @@ def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Zoë {family}")
     visit.check("case-file")
 
-    visit.open_menu_if_collapsed()
     page.get_by_role("link", name=t("Caseload")).click()
     search = visit.field("Name, reference or permit number")
     search.fill(family.replace("ü", "u").lower())  # typed without the accent
@@ -75,7 +74,6 @@ def test_caseworker_imports_newcomers_from_a_spreadsheet(visit, tmp_path):
         encoding="utf-8",
     )
     visit.sign_in("caseworker2@lindenau.example")
-    visit.open_menu_if_collapsed()
     page.get_by_role("link", name=t("Import"), exact=True).click()
     visit.check("case-import")
     visit.field("CSV file").set_input_files(sheet)
