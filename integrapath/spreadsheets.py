@@ -33,7 +33,7 @@ import openpyxl
 import xlsxwriter
 from babel import Locale
 from babel.dates import parse_date
-from flask import Response, send_file
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
 logger = logging.getLogger(__name__)
@@ -297,7 +297,8 @@ def _detect_encoding(raw: bytes, locale: str | None) -> str | None:
     On a few short names the detector cannot tell Windows-1250 from 1252, or 1251 (Cyrillic)
     from Latin-looking readings such as ``Îęńŕíŕ``: among readings almost as good as the
     best, take the one with no all-accented Latin words, then the encoding Windows uses in
-    the municipality's language, then the one Excel most often writes.
+    the municipality's language, then Windows-1252, then the one the detector scores best,
+    then the one Excel most often writes.
     """
     hinted = WINDOWS_ENCODINGS.get((locale or "").split("_")[0], "cp1252")
     sample = raw[:200_000]
@@ -307,32 +308,34 @@ def _detect_encoding(raw: bytes, locale: str | None) -> str | None:
     best = matches[0]
     if best.encoding.startswith(("utf_16", "utf_32")):
         return best.encoding
-    candidates = {
-        name
-        for match in matches
-        if match.chaos <= best.chaos + 0.1
-        for name in match.could_be_from_charset
-    }
+    scores: dict[str, tuple[float, float]] = {}
+    for match in matches:
+        if match.chaos <= best.chaos + 0.1:
+            for name in match.could_be_from_charset:
+                scores.setdefault(name, (round(match.chaos, 2), -match.coherence))
 
-    def rank(name: str) -> tuple[int, bool, int]:
+    def rank(name: str) -> tuple:
         text = sample[:20_000].decode(name, errors="replace")
         preference = LEGACY_ENCODINGS.index(name) if name in LEGACY_ENCODINGS else 99
-        return _implausible_words(text), name != hinted, preference
+        usual = (name != hinted, name != "cp1252")
+        return _implausible_words(text), *usual, *scores[name], preference
 
-    return min(candidates, key=rank, default=best.encoding)
+    return min(scores, key=rank, default=best.encoding)
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def _implausible_words(text: str) -> int:
-    """Count words of accented Latin letters only, which a misread encoding produces."""
-    return sum(
-        1
-        for word in _WORD.findall(text)
-        if not any(char.isascii() for char in word)
-        and all("LATIN" in unicodedata.name(char, "") for char in word)
-    )
+    """Count words a misread encoding produces: accented Latin letters only (``Îęńŕíŕ``),
+    or Latin letters mixed with another script (``Hйlиne``)."""
+    count = 0
+    for word in _WORD.findall(text):
+        latin = [("LATIN" in unicodedata.name(char, "")) for char in word]
+        has_ascii = any(char.isascii() for char in word)
+        if (all(latin) and not has_ascii) or (has_ascii and not all(latin)):
+            count += 1
+    return count
 
 
 def _looks_like_text(text: str) -> bool:
@@ -653,17 +656,27 @@ class ExportFile:
     rows: int
 
     def response(self, stem: str) -> Response:
-        """Send the file as a download named ``stem.xlsx`` or ``stem.csv``."""
+        """Send the file as a download named ``stem.xlsx`` or ``stem.csv``, then close it."""
+        size = self.file.seek(0, io.SEEK_END)
         self.file.seek(0)
-        response = send_file(
-            self.file,
-            mimetype=MIMETYPES[self.format],
-            as_attachment=True,
-            download_name=f"{stem}.{self.format.value}",
-            max_age=0,
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                while chunk := self.file.read(64 * 1024):
+                    yield chunk
+            finally:
+                self.file.close()
+
+        response = Response(
+            chunks(),
+            content_type=MIMETYPES[self.format],
+            headers={
+                "Content-Disposition": f'attachment; filename="{stem}.{self.format.value}"',
+                "Cache-Control": "no-store",
+            },
         )
-        # send_file adds a charset to text types itself; the header must say it once.
-        response.headers["Content-Type"] = MIMETYPES[self.format]
+        response.content_length = size
+        response.call_on_close(self.file.close)
         return response
 
 
