@@ -21,7 +21,7 @@ from .. import spreadsheets as sheets
 from ..audit import record_event
 from ..auth.models import User
 from ..extensions import db, utcnow
-from ..i18n import SUPPORTED_LOCALES, country_name, is_country, is_language, locale_name
+from ..i18n import SUPPORTED_LOCALES, country_choices, is_country, is_language, locale_name
 from ..pathway.models import Stage
 from .models import Case, CaseImport, CaseNationality, ResidenceCategory, Sex
 from .services import (
@@ -627,8 +627,9 @@ def _caseload_rows(statement: Select) -> Iterator[tuple]:
             labels[member] = str(member.label)
         return labels[member]
 
+    names = dict(country_choices())  # looked up per export, not per row
     for row in rows:
-        countries = ", ".join(country_name(code) for code in (row.nationalities or "").split())
+        countries = ", ".join(names.get(code, code) for code in (row.nationalities or "").split())
         yield (
             row.reference,
             row.family_name,
