@@ -77,25 +77,20 @@ def test_each_shape_excel_saves_gives_the_same_correct_preview(
     assert nationalities == ["UA", "TR"]
 
 
-@pytest.mark.parametrize(
-    ("locale", "typed", "expected"),
-    [
-        ("de", "03.02.1985", date(1985, 2, 3)),
-        ("fr", "31/12/1990", date(1990, 12, 31)),
-        ("ar", "١٢/٣/١٩٩٠", date(1990, 3, 12)),
-        ("ar", "12/3/1990", date(1990, 3, 12)),
-    ],
-)
-def test_dates_typed_in_the_municipality_format(
-    app_ctx, make_user, municipality, locale, typed, expected
-):
+# The same typed text is a different day depending on the municipality's language; the
+# formats themselves are tested in tests/test_spreadsheets.py.
+AMBIGUOUS = {"en": date(1985, 3, 2), "fr": date(1985, 2, 3), "ar": date(1985, 2, 3)}
+
+
+@pytest.mark.parametrize(("locale", "expected"), AMBIGUOUS.items())
+def test_dates_typed_in_the_municipality_format(app_ctx, make_user, locale, expected):
     caseworker = make_user(Role.CASEWORKER)
     caseworker.municipality.default_locale = locale
     db.session.flush()
     raw = (
-        "given_names,family_name,date_of_birth,sex,residence_category,permit_expires_on\n"
-        f"Ali,Nouri,{typed},male,refugee,2030-01-31\n"
-    ).encode()
+        b"given_names,family_name,date_of_birth,sex,residence_category,permit_expires_on\n"
+        b"Ali,Nouri,03/02/1985,male,refugee,2030-01-31\n"
+    )
     (result,) = spreadsheets.check_rows(spreadsheets.read_import(raw, locale), caseworker, CaseForm)
     assert result.ok, result.errors
     assert result.data.values["date_of_birth"] == expected
