@@ -112,6 +112,7 @@ compile-translations: $(STAMP)
 # Caseload speed with 100,000 cases (SQLite; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/caseload.py
+	$(BIN)/python benchmarks/exports.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results screenshots build/static

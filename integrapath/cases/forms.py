@@ -1,4 +1,4 @@
-"""Forms for case files. The registration form also checks each row of a CSV import."""
+"""Forms for case files. The registration form also checks each row of an import."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -306,10 +306,13 @@ class PortalAccessForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(
-        _l("CSV file"),
-        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+        _l("Spreadsheet file"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["xlsx", "ods", "csv", "txt"], _l("Choose an .xlsx, .ods or .csv file.")),
+        ],
         description=_l(
-            "UTF-8, comma or semicolon separated, one person per row, "
+            "Excel (.xlsx), LibreOffice (.ods) or CSV in any encoding, one person per row, "
             "with the column names in the first row."
         ),
     )

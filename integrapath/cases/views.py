@@ -1,7 +1,6 @@
 """Caseworker pages for case files: caseload, registration, the file, and its actions."""
 
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -9,6 +8,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +19,7 @@ from ..errors import RuleBroken, show_on_form
 from ..extensions import db, paginate
 from ..i18n import format_number, local_today
 from ..security import Role, allow, get_scoped_or_404, menu_item
+from ..spreadsheets import ExportFormat
 from . import bp, permissions, services, spreadsheets
 from .forms import (
     AmendmentForm,
@@ -107,24 +108,26 @@ def caseload():
     )
 
 
-@bp.route("/export.csv")
+@bp.route("/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/export.csv", defaults={"fmt": "csv"})
 @caseworker_only
-def export_caseload():
+def export_caseload(fmt: str):
     _form, filters = _caseload_filters()
-    text, count = spreadsheets.export_csv(
-        services.caseload_query(current_user, filters, eager=False)
+    export = spreadsheets.export_caseload(
+        services.caseload_query(current_user, filters, eager=False),
+        ExportFormat(fmt),
+        str(get_locale()),
     )
     record_event(
         "caseload_exported",
         actor=current_user,
-        changes={"rows": [None, count], "filters": [None, request.query_string.decode()[:500]]},
+        changes={
+            "rows": [None, export.rows],
+            "format": [None, fmt],
+            "filters": [None, request.query_string.decode()[:500]],
+        },
     )
-    filename = f"caseload-{local_today().isoformat()}.csv"
-    return Response(
-        text,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return export.response(f"caseload-{local_today().isoformat()}")
 
 
 # -- registration and editing -----------------------------------------------------------------
@@ -514,7 +517,7 @@ def _show_activation_link(case: Case, account, token: str):
     )
 
 
-# -- CSV import -----------------------------------------------------------------------------------
+# -- import from a spreadsheet ----------------------------------------------------------------
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -524,26 +527,25 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            content = spreadsheets.decode_upload(upload.read())
-            _header, rows = spreadsheets.read_rows(content)
+            imported = spreadsheets.read_import(
+                upload.read(), current_user.municipality.default_locale
+            )
         except spreadsheets.ImportFileError as error:
             form.file.errors = [*form.file.errors, error.message]
         else:
             stored = spreadsheets.store_upload(
-                upload.filename or "import.csv", content, len(rows), current_user
+                upload.filename or "import.csv", imported, current_user
             )
             return redirect(url_for("cases.import_preview", import_id=stored.id))
     return render_template("cases/import.html", form=form)
 
 
-@bp.route("/import/template.csv")
+@bp.route("/import/template.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/import/template.csv", defaults={"fmt": "csv"})
 @caseworker_only
-def import_template():
-    return Response(
-        spreadsheets.import_template(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="integrapath-import-template.csv"'},
-    )
+def import_template(fmt: str):
+    template = spreadsheets.import_template(ExportFormat(fmt), str(get_locale()))
+    return template.response("integrapath-import-template")
 
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
@@ -553,9 +555,9 @@ def import_preview(import_id: int):
     if upload.imported_at is not None:
         flash(_("This file has been imported already."), "info")
         return redirect(url_for("cases.caseload"))
-    _header, rows = spreadsheets.read_rows(upload.content)
+    imported = spreadsheets.load_upload(upload)
     # Checked again on every request: a file registered since the preview is seen at confirm.
-    results = spreadsheets.check_rows(rows, current_user, CaseForm)
+    results = spreadsheets.check_rows(imported, current_user, CaseForm)
     failed = [result for result in results if not result.ok]
     decisions = _row_decisions(request.form)
     undecided: list[int] = []
@@ -584,6 +586,7 @@ def import_preview(import_id: int):
     return render_template(
         "cases/import_preview.html",
         upload=upload,
+        notices=imported.notices(),
         results=results,
         failed=failed,
         matching=[result for result in results if result.duplicates],

@@ -318,14 +318,14 @@ def test_an_upload_is_imported_once_even_when_confirmed_twice(app_ctx, make_user
     from integrapath.cases.forms import CaseForm
 
     caseworker = make_user(Role.CASEWORKER)
-    content = (
-        "given_names,family_name,date_of_birth,sex,residence_category\n"
-        "Ali,Nouri,1990-01-01,male,refugee\n"
+    imported = spreadsheets.read_import(
+        b"given_names,family_name,date_of_birth,sex,residence_category\n"
+        b"Ali,Nouri,1990-01-01,male,refugee\n",
+        "en",
     )
-    _header, rows = spreadsheets.read_rows(content)
-    upload = spreadsheets.store_upload("a.csv", content, len(rows), caseworker)
-    first_check = spreadsheets.check_rows(rows, caseworker, CaseForm)
-    second_check = spreadsheets.check_rows(rows, caseworker, CaseForm)  # both pages were open
+    upload = spreadsheets.store_upload("a.csv", imported, caseworker)
+    first_check = spreadsheets.check_rows(imported, caseworker, CaseForm)
+    second_check = spreadsheets.check_rows(imported, caseworker, CaseForm)  # both pages open
     spreadsheets.import_cases(upload, first_check, {}, caseworker)
     with pytest.raises(spreadsheets.ImportFileError):
         spreadsheets.import_cases(upload, second_check, {}, caseworker)
