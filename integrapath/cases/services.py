@@ -266,6 +266,22 @@ def _check_caseworker(caseworker_id: int | None, municipality_id: int) -> None:
         raise CaseError(_l("Choose a caseworker of your municipality."), "caseworker_id")
 
 
+def new_case(data: CaseData, municipality_id: int, reference: str) -> Case:
+    """Build (not save) the file ``data`` describes, with its derived search keys.
+
+    Registration saves it; ``seed-volume`` turns it into rows for bulk inserts.
+    """
+    case = Case(
+        municipality_id=municipality_id, reference=reference, stage=data.stage, **data.values
+    )
+    for flag in SENSITIVE_FLAGS:
+        setattr(case, flag, bool(data.flags.get(flag)))
+    _set_name_keys(case)
+    _set_nationalities(case, data.nationalities)
+    _set_languages(case, data.languages, data.mother_tongue)
+    return case
+
+
 def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = False) -> Case:
     """Open a case file in the actor's municipality.
 
@@ -281,13 +297,7 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
         duplicates = duplicates_of(data, actor.municipality_id)
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    case = Case(municipality_id=actor.municipality_id, stage=data.stage, **values)
-    for flag in SENSITIVE_FLAGS:
-        setattr(case, flag, bool(data.flags.get(flag)))
-    _set_name_keys(case)
-    _set_nationalities(case, data.nationalities)
-    _set_languages(case, data.languages, data.mother_tongue)
-    case.reference = next_reference(municipality)
+    case = new_case(data, actor.municipality_id, next_reference(municipality))
     db.session.add(case)
     db.session.flush()
     db.session.add(StageChange(case_id=case.id, to_stage=data.stage, changed_by_id=actor.id))
