@@ -20,12 +20,15 @@ class Page:
 PAGES = [
     Page("caseload: my cases", "caseworker", "/cases/"),
     Page("caseload: all, by name", "caseworker", "/cases/?caseworker="),
-    Page("caseload: a deep page", "caseworker", "/cases/?caseworker=&page={deep_page}"),
+    Page("caseload: a deep page", "caseworker", "/cases/?caseworker=&after={deep}"),
     Page("caseload: name search", "caseworker", "/cases/?caseworker=&q=muller"),
     Page("caseload: permit search", "caseworker", "/cases/?caseworker=&q={permit}"),
     Page("caseload: nationality", "caseworker", "/cases/?caseworker=&nationality=ER"),
-    Page("caseload: expiring permits", "caseworker",
-         "/cases/?caseworker=&permit_expiring=y&sort=permit"),  # fmt: skip
+    Page(
+        "caseload: expiring permits",
+        "caseworker",
+        "/cases/?caseworker=&permit_expiring=y&sort=permit",
+    ),  # fmt: skip
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),

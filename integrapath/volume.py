@@ -236,7 +236,8 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
     portal = [(one, case) for one, case in zip(people, built, strict=True) if one.has_portal]
     account_ids = ids[User].take(len(portal))
     accounts_rows = [
-        {"id": account_id, "email": f"newcomer.{case.reference.lower()}@{VOLUME_DOMAIN}", "role": Role.MIGRANT,
+        {"id": account_id, "email": f"newcomer.{case.reference.lower()}@{VOLUME_DOMAIN}",
+         "role": Role.MIGRANT,
          "full_name": case.full_name, "municipality_id": town.id, "password_hash": password,
          "preferred_locale": case.preferred_language, "session_token": new_session_token(),
          "active": True}
@@ -244,7 +245,9 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
     ]  # fmt: skip
     if accounts_rows:
         db.session.execute(sa.insert(User.__table__), accounts_rows)
-    accounts = {id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)}
+    accounts = {
+        id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)
+    }
     rows = []
     case_ids = ids[Case].take(len(people))
     for one, case, case_id in zip(people, built, case_ids, strict=True):
@@ -283,8 +286,10 @@ def case_row(case: Case, registered: datetime) -> dict:
     """Return the ``case_file`` row of a built case, as registration would store it."""
     row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
     del row["id"]
-    row.update(status=CaseStatus.ACTIVE, version=1, created_at=registered,
-               updated_at=registered, account_id=None, closing_reason=None, closed_on=None)  # fmt: skip
+    row.update(
+        status=CaseStatus.ACTIVE, version=1, created_at=registered, updated_at=registered,
+        account_id=None, closing_reason=None, closed_on=None,
+    )  # fmt: skip
     return row
 
 

@@ -11,9 +11,16 @@ from ..audit import AuditEvent, diff, plain_value, record_event
 from ..auth.models import User, new_session_token
 from ..auth.services import find_user_by_email, issue_activation_link, normalise_email
 from ..errors import RuleBroken
-from ..extensions import db
+from ..extensions import SortKey, db, ordered
 from ..security import Role, scoped
 from .models import Organisation, OrganisationKind
+
+USER_ORDER = (SortKey(sa.func.lower(User.full_name)), SortKey(User.id))
+ORGANISATION_ORDER = (SortKey(sa.func.lower(Organisation.name)), SortKey(Organisation.id))
+AUDIT_ORDER = (
+    SortKey(AuditEvent.created_at, descending=True),
+    SortKey(AuditEvent.id, descending=True),
+)
 
 
 class AccountError(RuleBroken):
@@ -166,12 +173,12 @@ def users_query(
         statement = statement.where(User.active.is_(True), User.password_hash.is_(None))
     elif status == "inactive":
         statement = statement.where(User.active.is_(False))
-    return statement.order_by(sa.func.lower(User.full_name), User.id)
+    return ordered(statement, USER_ORDER)
 
 
 def organisations_query(actor: User) -> Select:
     """Return the organisations of the actor's municipality, by name."""
-    return scoped(select(Organisation), actor).order_by(sa.func.lower(Organisation.name))
+    return ordered(scoped(select(Organisation), actor), ORGANISATION_ORDER)
 
 
 def organisations_for_staff(actor: User) -> list[Organisation]:
@@ -241,7 +248,7 @@ def audit_query(
         statement = statement.where(
             AuditEvent.created_at < _start_of(date_to + timedelta(days=1), zone)
         )
-    return statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return ordered(statement, AUDIT_ORDER)
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:

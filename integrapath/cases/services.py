@@ -15,7 +15,7 @@ from ..admin.services import move_account
 from ..audit import AuditEvent, diff, record_event
 from ..auth.models import User
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import SortKey, db, ordered, utcnow
 from ..pathway.models import Stage, StageChange
 from ..security import Role, scoped
 from .models import (
@@ -369,13 +369,19 @@ class CaseloadFilters:
     sort: str = "name"
 
 
+# Each order ends with the id, so that "Next" continues from the last row shown.
 SORTS = {
-    "name": (Case.family_name_key, Case.given_names_key, Case.id),
-    "reference": (Case.reference,),
-    "arrival": (Case.arrived_in_municipality_on.desc(), Case.id),
-    "permit": (Case.permit_expires_on, Case.id),
-    "updated": (Case.updated_at.desc(), Case.id),
-}
+    "name": (SortKey(Case.family_name_key), SortKey(Case.given_names_key), SortKey(Case.id)),
+    "reference": (SortKey(Case.reference), SortKey(Case.id)),
+    "arrival": (SortKey(Case.arrived_in_municipality_on, descending=True, nullable=True),
+                SortKey(Case.id, descending=True)),
+    "permit": (SortKey(Case.permit_expires_on, nullable=True), SortKey(Case.id)),
+    "updated": (SortKey(Case.updated_at, descending=True), SortKey(Case.id, descending=True)),
+}  # fmt: skip
+
+
+def caseload_order(filters: CaseloadFilters) -> tuple[SortKey, ...]:
+    return SORTS.get(filters.sort, SORTS["name"])
 
 
 def caseload_query(
@@ -423,7 +429,7 @@ def caseload_query(
             Case.permit_expires_on.is_not(None),
             Case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS),
         )
-    return statement.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    return ordered(statement, caseload_order(filters))
 
 
 def caseworkers_of(municipality_id: int) -> list[User]:
