@@ -68,38 +68,34 @@ def fill(url: str) -> float:
     return time.perf_counter() - started
 
 
-def facts(url: str) -> dict:
+def facts(connection) -> dict:
     """Look up the values the page paths name (see ``pages.py``)."""
-    engine = sa.create_engine(url)
-    with engine.connect() as connection:
 
-        def one(sql: str, **params):
-            return connection.execute(sa.text(sql), params).scalar_one()
+    def one(sql: str, **params):
+        return connection.execute(sa.text(sql), params).scalar_one()
 
-        me = one("SELECT id FROM user_account WHERE email = :e", e=LOGINS["caseworker"])
-        mine = one("SELECT count(*) FROM case_file WHERE caseworker_id = :me", me=me)
-        active = one("SELECT count(*) FROM case_file WHERE status = 'active'")
-        deep = int(active * 0.8)
-        found = {
-            "case": one(
-                "SELECT id FROM case_file WHERE caseworker_id = :me ORDER BY id LIMIT 1 OFFSET :n",
-                me=me,
-                n=mine // 2,
-            ),
-            "deep": one(
-                "SELECT id FROM case_file WHERE status = 'active' "
-                "ORDER BY family_name_key, given_names_key, id LIMIT 1 OFFSET :n",
-                n=deep - 1,
-            ),
-            "permit": one(
-                "SELECT permit_number FROM case_file WHERE caseworker_id != :me "
-                "AND permit_number IS NOT NULL ORDER BY id LIMIT 1 OFFSET :n",
-                me=me,
-                n=CASES // 3,
-            ),
-        }
-    engine.dispose()
-    return found
+    me = one("SELECT id FROM user_account WHERE email = :e", e=LOGINS["caseworker"])
+    mine = one("SELECT count(*) FROM case_file WHERE caseworker_id = :me", me=me)
+    active = one("SELECT count(*) FROM case_file WHERE status = 'active'")
+    cases = one("SELECT count(*) FROM case_file")
+    return {
+        "case": one(
+            "SELECT id FROM case_file WHERE caseworker_id = :me ORDER BY id LIMIT 1 OFFSET :n",
+            me=me,
+            n=mine // 2,
+        ),
+        "deep": one(
+            "SELECT id FROM case_file WHERE status = 'active' "
+            "ORDER BY family_name_key, given_names_key, id LIMIT 1 OFFSET :n",
+            n=max(int(active * 0.8) - 1, 0),
+        ),
+        "permit": one(
+            "SELECT permit_number FROM case_file WHERE caseworker_id != :me "
+            "AND permit_number IS NOT NULL ORDER BY id LIMIT 1 OFFSET :n",
+            me=me,
+            n=cases // 3,
+        ),
+    }
 
 
 def free_port() -> int:
@@ -225,7 +221,10 @@ def main() -> int:
     url = fresh_database(folder)
     seconds = fill(url)
     print(f"{CASES:,} cases filled in {seconds:.0f} s")  # noqa: T201
-    found = facts(url)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = facts(connection)
+    engine.dispose()
     env = {**os.environ, "INTEGRAPATH_ENV": "production", "DATABASE_URL": url,
            "SECRET_KEY": secrets.token_hex(32), "SESSION_COOKIE_SECURE": "0"}  # fmt: skip
     app = Server("integrapath:create_app()", env, ROOT)

@@ -164,7 +164,6 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     town = Municipality(name="Volumen", code=VOLUME_CODE, default_locale="en")
     db.session.add(town)
     db.session.flush()
-    today = town.today()
     office = Organisation(
         municipality_id=town.id, name="Integrationsbüro", kind=OrganisationKind.MUNICIPAL_OFFICE
     )
@@ -184,19 +183,48 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     ]  # fmt: skip
     db.session.add_all(users)
     db.session.flush()
-    caseworkers = [(user.id, user.email) for user in users if user.role == Role.CASEWORKER]
-    counters: dict[int, int] = {}
+    add_cases(town, range(cases), progress)
+    return town
+
+
+def add_cases(
+    town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
+) -> None:
+    """Add the generated people ``numbers`` to the volume municipality ``town``."""
+    today = town.today()
+    staff = db.session.execute(
+        sa.select(User.id, User.email, User.role, User.password_hash)
+        .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
+        .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
+        .order_by(User.id)
+    ).all()
+    caseworkers = [(row.id, row.email) for row in staff if row.role == Role.CASEWORKER]
+    password = staff[0].password_hash
+    counters = dict(
+        db.session.execute(
+            sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
+                ReferenceCounter.municipality_id == town.id
+            )
+        ).all()
+    )
+    known = set(counters)
     ids = {model: Ids(model) for model in (User, Case)}
-    for start in range(0, cases, BATCH):
-        numbers = range(start, min(cases, start + BATCH))
-        _insert_batch(town, [person(n, len(caseworkers), today) for n in numbers], caseworkers,
+    for start in range(numbers.start, numbers.stop, BATCH):
+        batch = range(start, min(numbers.stop, start + BATCH))
+        _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
                       counters, password, ids)  # fmt: skip
-        progress(len(numbers))
+        progress(len(batch))
     advance_sequences(User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent)
     for year, last in counters.items():
-        db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
+        if year in known:
+            db.session.execute(
+                sa.update(ReferenceCounter)
+                .where(ReferenceCounter.municipality_id == town.id, ReferenceCounter.year == year)
+                .values(last_number=last)
+            )
+        else:
+            db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
     db.session.flush()
-    return town
 
 
 class Ids:

@@ -33,7 +33,7 @@ class OptionListSelect(Select):
         options = rendered_options(tuple(choices))
         for value in chosen:
             plain = f'<option value="{escape(value)}">'
-            options = options.replace(plain, f'<option value="{escape(value)}" selected>', 1)
+            options = options.replace(plain, f'<option selected value="{escape(value)}">', 1)
         select = f"<select {html_params(name=field.name, **kwargs)}>{options}</select>"
         return Markup(select)  # noqa: S704 - values and labels escaped above
 
