@@ -1,5 +1,5 @@
-"""Indexes that match each caseload filter and order, the case timeline and the audit log;
-trigram search for names on PostgreSQL.
+"""Indexes that match each caseload filter and order, the case timeline, the audit log and the
+caseworker list; trigram search for names on PostgreSQL.
 
 Revision ID: faef9947e278
 Revises: 5b1e0c7a9d21
@@ -52,9 +52,13 @@ def upgrade():
         batch.create_index(
             "ix_audit_event_municipality_created", ["municipality_id", "created_at", "id"]
         )
+    with op.batch_alter_table("user_account") as batch:
+        batch.create_index("ix_user_account_municipality_role", ["municipality_id", "role"])
 
 
 def downgrade():
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_index("ix_user_account_municipality_role")
     with op.batch_alter_table("audit_event") as batch:
         batch.drop_index("ix_audit_event_municipality_created")
         batch.create_index("ix_audit_event_municipality_created", ["municipality_id", "created_at"])
