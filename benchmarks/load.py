@@ -37,7 +37,7 @@ BIN = Path(sys.executable).parent
 CASES = int(os.environ.get("BENCH_CASES", "1000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS") or os.cpu_count() or 2)  # one per core
 ONLY = os.environ.get("BENCH_ONLY", "")  # a substring of page names, to rerun a few
 NOTE = os.environ.get("BENCH_NOTE", "")
 REPORT = Path(os.environ.get("BENCH_REPORT", ROOT / "BENCHMARKS.md"))
@@ -66,6 +66,21 @@ def fill(url: str) -> float:
     run([str(BIN / "flask"), "--app", "integrapath", "db", "upgrade"], env)
     run([str(BIN / "flask"), "--app", "integrapath", "seed-volume", "--cases", str(CASES)], env)
     return time.perf_counter() - started
+
+
+def filled_with(url: str) -> int | None:
+    """Return how many generated cases the database holds (None when it holds none)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT count(*) FROM case_file JOIN municipality m "
+                        "ON m.id = municipality_id WHERE m.code = 'VOL'")
+            ).scalar_one()  # fmt: skip
+    except sa.exc.DBAPIError:
+        return None
+    finally:
+        engine.dispose()
 
 
 def facts(connection) -> dict:
@@ -217,10 +232,13 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk (make bench does this as root)")  # noqa: T201
         return 1
-    folder = tempfile.mkdtemp(prefix="integrapath-bench-")
-    url = fresh_database(folder)
-    seconds = fill(url)
-    print(f"{CASES:,} cases filled in {seconds:.0f} s")  # noqa: T201
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url and os.environ.get("BENCH_REUSE") == "1" and filled_with(url) == CASES:
+        print(f"Reusing the {CASES:,} cases in the database (BENCH_REUSE=1)")  # noqa: T201
+    else:
+        url = fresh_database(tempfile.mkdtemp(prefix="integrapath-bench-"))
+        seconds = fill(url)
+        print(f"{CASES:,} cases filled in {seconds:.0f} s")  # noqa: T201
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         found = facts(connection)
