@@ -241,5 +241,9 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _begin_sqlite_transaction(connection) -> None:
+    # IMMEDIATE takes the write lock up front, waiting (busy_timeout) for another writer.
+    # A deferred transaction that reads and then writes (every audited page view) fails at
+    # once with "database is locked" when another worker wrote in between: make bench saw
+    # it with two workers.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
