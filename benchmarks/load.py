@@ -232,6 +232,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk (make bench does this as root)")  # noqa: T201
         return 1
+    code = commit()  # the code measured, even if a commit is made while the bench runs
     url = os.environ.get("BENCH_DATABASE_URL")
     if url and os.environ.get("BENCH_REUSE") == "1" and filled_with(url) == CASES:
         print(f"Reusing the {CASES:,} cases in the database (BENCH_REUSE=1)")  # noqa: T201
@@ -267,7 +268,7 @@ def main() -> int:
     finally:
         app.stop()
         ceiling.stop()
-    table = report(url, rows, ceilings)
+    table = report(url, rows, ceilings, code)
     print(table)  # noqa: T201
     previous = REPORT.read_text() if REPORT.exists() else HEADER
     REPORT.write_text(previous.rstrip() + "\n\n" + table)
@@ -283,14 +284,14 @@ page p95 under 150 ms and at least 0.20 of the ceiling's throughput.
 """
 
 
-def report(url: str, rows, ceilings) -> str:
+def report(url: str, rows, ceilings, code: str) -> str:
     ceiling = sum(result["rps"] for result in ceilings) / len(ceilings)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     measured = " / ".join(f"{result['rps']:,.0f}" for result in ceilings)
     lines = [
         f"## {CASES:,} cases, {database_version(url)}{' — ' + NOTE if NOTE else ''}",
         "",
-        f"{stamp}, commit {commit()}; {machine()}; gunicorn {WORKERS} sync workers in "
+        f"{stamp}, commit {code}; {machine()}; gunicorn {WORKERS} sync workers in "
         f"production settings; wrk {CLIENTS} clients × {SECONDS} s per page. Ceiling (bare "
         f"Flask, one primary-key query): {measured} "
         "req/s before / after the pages.",
