@@ -109,9 +109,18 @@ translations: $(STAMP)
 compile-translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
 
-# Caseload speed with 100,000 cases (SQLite; BENCH_DATABASE_URL=postgresql+psycopg://... for PostgreSQL).
+# Speed under load (benchmarks/load.py): BENCH_CASES generated cases (default 1,000) on SQLite,
+# or BENCH_DATABASE_URL=postgresql+psycopg://...; every page of benchmarks/pages.py driven by
+# wrk beside the bare-Flask ceiling; the table is appended to BENCHMARKS.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/caseload.py
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+		else \
+			echo "make bench needs wrk (Debian package wrk); install it as root"; exit 1; \
+		fi; \
+	fi
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/exports.py
 
 clean:

@@ -30,7 +30,7 @@ def _app(url: str):
 
 def export_xlsx(url: str, user_id: int) -> None:
     """In the child: export every case of the caseworker's municipality as .xlsx."""
-    from integrapath.auth.models import User
+    from integrapath.accounts.models import User
     from integrapath.cases import services
     from integrapath.cases.spreadsheets import export_caseload
     from integrapath.extensions import db

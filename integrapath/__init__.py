@@ -160,7 +160,13 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import create_admin, purge_uploads, seed_demo
+    from .cli import create_admin, purge_uploads, seed_demo, seed_volume
 
-    for command in (assets.build_assets_command, create_admin, seed_demo, purge_uploads):
+    for command in (
+        assets.build_assets_command,
+        create_admin,
+        seed_demo,
+        seed_volume,
+        purge_uploads,
+    ):
         app.cli.add_command(command)

@@ -144,7 +144,9 @@ class AuditTrailIsAppendOnly(RuntimeError):
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (
-        sa.Index("ix_audit_event_municipality_created", "municipality_id", "created_at"),
+        sa.Index("ix_audit_event_municipality_created", "municipality_id", "created_at", "id"),
+        # The timeline of one case file.
+        sa.Index("ix_audit_event_object", "object_type", "object_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

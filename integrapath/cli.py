@@ -286,16 +286,20 @@ def create_admin(municipality_code, municipality_name, email, full_name, locale,
     click.echo(f"Administrator {user.email} created for {municipality.name} ({municipality.code}).")
 
 
+def _refuse_in_production(command: str) -> None:
+    """Seeded accounts share a published password: never in a production database."""
+    if current_app.config["ENVIRONMENT"] == "production":
+        raise click.ClickException(
+            f"{command} creates accounts with a published password and is refused in "
+            "production. Set INTEGRAPATH_ENV=development for a demo database."
+        )
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Create demo municipalities, staff and newcomers (safe to run again)."""
-    if current_app.config["ENVIRONMENT"] == "production":
-        # The demo accounts share a published password.
-        raise click.ClickException(
-            "seed-demo creates accounts with a published password and is refused in "
-            "production. Set INTEGRAPATH_ENV=development for a demo database."
-        )
+    _refuse_in_production("seed-demo")
     rows = []
     for spec in DEMO_MUNICIPALITIES:
         municipality = _get_or_create_municipality(
@@ -340,3 +344,29 @@ def purge_uploads():
     count = purge_abandoned_uploads()
     db.session.commit()
     click.echo(f"{count} abandoned import files deleted.")
+
+
+@click.command("seed-volume")
+@click.option("--cases", type=click.IntRange(min=1), default=1000, show_default=True)
+@with_appcontext
+def seed_volume(cases):
+    """Fill a new database with N generated case files for the load benchmark (make bench)."""
+    from .volume import VOLUME_CODE, VOLUME_DOMAIN, VOLUME_PASSWORD
+    from .volume import seed_volume as fill
+
+    _refuse_in_production("seed-volume")
+    with click.progressbar(length=cases, label="Generating case files") as bar:
+        try:
+            fill(cases, progress=bar.update)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE"
+            )
+    click.echo(
+        f"{cases:,} case files in {VOLUME_CODE}; sign in as caseworker0@{VOLUME_DOMAIN} or "
+        f"admin@{VOLUME_DOMAIN} with {VOLUME_PASSWORD}"
+    )

@@ -1,6 +1,9 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import flask_babel
 import sqlalchemy as sa
@@ -10,7 +13,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Select
+from sqlalchemy.orm import DeclarativeBase, Mapped, lazyload, mapped_column
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -67,7 +71,6 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
-MAX_PAGE = 100_000
 # Ids in URLs stay within a 32-bit integer, so a huge number is a 404, not a database error.
 MAX_ID = 2**31 - 1
 
@@ -80,19 +83,118 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def paginate(statement):
-    """Return one page of ``statement``, the page number read leniently from the query string."""
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        page = 1
-    return db.paginate(
-        statement,
-        page=page,
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
+# Lists count their rows exactly up to here, then say "more than": counting 100,000 rows on
+# every page view would cost more than showing the page.
+COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column (or expression) of a list's order. The last key of an order must be the
+    model's primary key, so that every row has its own place."""
+
+    column: Any
+    descending: bool = False
+    nullable: bool = False  # NULLs come last in either direction, on every database
+
+    def order(self, reverse: bool = False):
+        descending = self.descending != reverse
+        clause = self.column.desc() if descending else self.column.asc()
+        if self.nullable:
+            clause = clause.nulls_first() if reverse else clause.nulls_last()
+        return clause
+
+    def after(self, value, reverse: bool = False):
+        """Rows that come after ``value`` in this key's order (before it with ``reverse``)."""
+        greater = self.descending == reverse
+        if value is None:  # NULLs are last: only NULLs follow, none precede
+            return sa.false() if not reverse else self.column.is_not(None)
+        beyond = self.column > value if greater else self.column < value
+        if self.nullable and not reverse:
+            return sa.or_(beyond, self.column.is_(None))
+        return beyond
+
+    def equals(self, value):
+        return self.column.is_(None) if value is None else self.column == value
+
+
+def ordered(statement: Select, keys: Sequence[SortKey]) -> Select:
+    return statement.order_by(*(key.order() for key in keys))
+
+
+def _beyond(keys: Sequence[SortKey], values, reverse: bool):
+    """The rows past ``values`` in the order of ``keys`` (before them with ``reverse``).
+
+    Keys that are all of one direction and never NULL compare as one row value, which
+    PostgreSQL answers by seeking in the matching index; others spell the comparison out.
+    """
+    if not any(key.nullable for key in keys) and len({key.descending for key in keys}) == 1:
+        row, anchor = sa.tuple_(*(key.column for key in keys)), sa.tuple_(*values)
+        return row > anchor if keys[0].descending == reverse else row < anchor
+    return sa.or_(
+        *(
+            sa.and_(
+                *(key.equals(value) for key, value in zip(keys[:n], values, strict=False)),
+                keys[n].after(values[n], reverse),
+            )  # fmt: skip
+            for n in range(len(keys))
+        )
     )
+
+
+class KeysetPage:
+    """One page of a list, reached by "Previous" and "Next" from the row before or after it
+    (``?after=<id>`` / ``?before=<id>``) rather than by an offset, so that a page deep in the
+    list costs what the first one does; the count stops at ``COUNT_LIMIT``.
+    """
+
+    def __init__(self, statement: Select, keys: Sequence[SortKey], per_page: int):
+        self.per_page = per_page
+        self.total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                statement.options(lazyload("*")).order_by(None).limit(COUNT_LIMIT + 1).subquery()
+            )
+        )
+        self.more = self.total > COUNT_LIMIT
+        self.total = min(self.total, COUNT_LIMIT)
+        before = _anchor(statement, keys, request.args.get("before"))
+        after = None if before else _anchor(statement, keys, request.args.get("after"))
+        reverse, anchor = before is not None, before or after
+        if anchor is not None:
+            statement = statement.where(_beyond(keys, anchor, reverse))
+        order = [key.order(reverse) for key in keys]
+        rows = list(
+            db.session.scalars(
+                statement.order_by(None).order_by(*order).limit(per_page + 1)
+            ).unique()
+        )
+        further, self.items = len(rows) > per_page, rows[:per_page]
+        if reverse:
+            self.items.reverse()
+        id_name = keys[-1].column.key
+        self.first_id = getattr(self.items[0], id_name) if self.items else None
+        self.last_id = getattr(self.items[-1], id_name) if self.items else None
+        self.has_prev = further if reverse else anchor is not None
+        self.has_next = True if reverse else further
+
+
+def _anchor(statement: Select, keys: Sequence[SortKey], given: str | None):
+    """Return the order values of the row ``given`` (an id), if it is in the list."""
+    if not given or not given.isdigit() or int(given) > MAX_ID:
+        return None
+    id_column = keys[-1].column
+    found = db.session.execute(
+        sa.select(*(key.column for key in keys)).where(
+            statement.whereclause if statement.whereclause is not None else sa.true(),
+            id_column == int(given),
+        )
+    ).first()
+    return tuple(found) if found else None
+
+
+def paginate(statement: Select, keys: Sequence[SortKey]) -> KeysetPage:
+    """Return the page of ``statement`` in the order of ``keys`` that the query string asks for."""
+    return KeysetPage(statement, keys, current_app.config["PAGE_SIZE"])
 
 
 def utcnow() -> datetime:
@@ -145,5 +247,9 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _begin_sqlite_transaction(connection) -> None:
+    # IMMEDIATE takes the write lock up front, waiting (busy_timeout) for another writer.
+    # A deferred transaction that reads and then writes (every audited page view) fails at
+    # once with "database is locked" when another worker wrote in between: make bench saw
+    # it with two workers.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -265,21 +265,31 @@ def language_choices() -> list[tuple[str, str]]:
     return list(_languages(str(get_locale())))
 
 
+@lru_cache(maxsize=16)
+def _country_names(locale_code: str) -> dict[str, str]:
+    return dict(_countries(locale_code))
+
+
+@lru_cache(maxsize=16)
+def _language_names(locale_code: str) -> dict[str, str]:
+    return dict(_languages(locale_code))
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return dict(_countries(str(get_locale()))).get(code, code)
+    return _country_names(str(get_locale())).get(code, code)
 
 
 def language_name(code: str | None) -> str:
     if not code:
         return ""
-    return dict(_languages(str(get_locale()))).get(code, code)
+    return _language_names(str(get_locale())).get(code, code)
 
 
 def is_country(code: str) -> bool:
-    return code in dict(_countries("en"))
+    return code in _country_names("en")
 
 
 def is_language(code: str) -> bool:
-    return code in dict(_languages("en"))
+    return code in _language_names("en")

@@ -112,6 +112,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         sa.CheckConstraint(
             "role != 'provider' OR organisation_id IS NOT NULL", name="provider_has_organisation"
         ),
+        # The caseworkers of a municipality (every caseload page lists them), not its newcomers.
+        sa.Index("ix_user_account_municipality_role", "municipality_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

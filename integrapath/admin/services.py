@@ -10,8 +10,15 @@ from sqlalchemy import Select, select
 from ..accounts.models import Organisation, OrganisationKind, User
 from ..accounts.services import AccountError, normalise_email
 from ..audit import AuditEvent, diff, plain_value, record_event
-from ..extensions import db
+from ..extensions import SortKey, db, ordered
 from ..security import Role, scoped
+
+USER_ORDER = (SortKey(sa.func.lower(User.full_name)), SortKey(User.id))
+ORGANISATION_ORDER = (SortKey(sa.func.lower(Organisation.name)), SortKey(Organisation.id))
+AUDIT_ORDER = (
+    SortKey(AuditEvent.created_at, descending=True),
+    SortKey(AuditEvent.id, descending=True),
+)
 
 
 def users_query(
@@ -32,12 +39,12 @@ def users_query(
         statement = statement.where(User.active.is_(True), User.password_hash.is_(None))
     elif status == "inactive":
         statement = statement.where(User.active.is_(False))
-    return statement.order_by(sa.func.lower(User.full_name), User.id)
+    return ordered(statement, USER_ORDER)
 
 
 def organisations_query(actor: User) -> Select:
     """Return the organisations of the actor's municipality, by name."""
-    return scoped(select(Organisation), actor).order_by(sa.func.lower(Organisation.name))
+    return ordered(scoped(select(Organisation), actor), ORGANISATION_ORDER)
 
 
 def organisations_for_staff(actor: User) -> list[Organisation]:
@@ -107,7 +114,7 @@ def audit_query(
         statement = statement.where(
             AuditEvent.created_at < _start_of(date_to + timedelta(days=1), zone)
         )
-    return statement.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return ordered(statement, AUDIT_ORDER)
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:

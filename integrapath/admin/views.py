@@ -47,7 +47,8 @@ def users():
     page = paginate(
         services.users_query(
             current_user, filters.q.data, filters.role.data or None, filters.status.data or None
-        )
+        ),
+        services.USER_ORDER,
     )
     return render_template("admin/users.html", page=page, filters=filters)
 
@@ -138,7 +139,7 @@ def reset_password(user_id: int):
 @bp.route("/organisations")
 @allow(Role.ADMIN)
 def organisations():
-    page = paginate(services.organisations_query(current_user))
+    page = paginate(services.organisations_query(current_user), services.ORGANISATION_ORDER)
     return render_template("admin/organisations.html", page=page)
 
 
@@ -180,5 +181,5 @@ def audit_log():
         date_from=filters.date_from.data if valid else None,
         date_to=filters.date_to.data if valid else None,
     )
-    page = paginate(statement)
+    page = paginate(statement, services.AUDIT_ORDER)
     return render_template("admin/audit.html", page=page, filters=filters)

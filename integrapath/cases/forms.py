@@ -35,6 +35,7 @@ from ..i18n import (
     local_today,
     locale_name,
 )
+from ..widgets import OptionListSelect
 from .models import (
     SENSITIVE_FLAGS,
     ClosingReason,
@@ -85,20 +86,26 @@ class CaseForm(FlaskForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[date_required])
     sex = SelectField(_l("Sex"), choices=lambda: labelled_choices(Sex))
     country_of_birth = SelectField(
-        _l("Country of birth"), choices=lambda: _none_choice(country_choices())
+        _l("Country of birth"),
+        choices=lambda: _none_choice(country_choices()),
+        widget=OptionListSelect(),
     )
     nationalities = SelectMultipleField(
         _l("Nationalities"),
         choices=country_choices,
         description=_l("Choose one or more; hold Ctrl (or ⌘) to choose several."),
+        widget=OptionListSelect(multiple=True),
     )
     mother_tongue = SelectField(
-        _l("Mother tongue"), choices=lambda: _none_choice(language_choices())
+        _l("Mother tongue"),
+        choices=lambda: _none_choice(language_choices()),
+        widget=OptionListSelect(),
     )
     languages = SelectMultipleField(
         _l("Other languages spoken"),
         choices=language_choices,
         description=_l("Hold Ctrl (or ⌘) to choose several."),
+        widget=OptionListSelect(multiple=True),
     )
     preferred_language = SelectField(
         _l("Preferred language for letters and the portal"),
@@ -200,7 +207,10 @@ class CaseloadFilterForm(FlaskForm):
         default="",
     )
     nationality = SelectField(
-        _l("Nationality"), choices=lambda: [("", _l("Any")), *country_choices()], default=""
+        _l("Nationality"),
+        choices=lambda: [("", _l("Any")), *country_choices()],
+        default="",
+        widget=OptionListSelect(),
     )
     flag = SelectField(
         _l("Needs"),

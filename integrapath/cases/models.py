@@ -146,11 +146,30 @@ class Case(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("municipality_id", "reference"),
         sa.Index("ix_case_file_caseload", "municipality_id", "caseworker_id", "status"),
-        sa.Index("ix_case_file_name_key", "municipality_id", "name_key"),
-        sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
-        sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on"),
+        # Substring search of names: trigrams on PostgreSQL (a plain index on SQLite).
         sa.Index(
-            "ix_case_file_family_name", "municipality_id", "family_name_key", "given_names_key"
+            "ix_case_file_name_key_trigram",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+        sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
+        # One index per caseload order, each ending with the id that "Next" continues from.
+        sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on", "id"),
+        sa.Index(
+            "ix_case_file_family_name",
+            "municipality_id",
+            "family_name_key",
+            "given_names_key",
+            "id",
+        ),
+        sa.Index(
+            "ix_case_file_caseworker_name",
+            "municipality_id",
+            "caseworker_id",
+            "family_name_key",
+            "given_names_key",
+            "id",
         ),
         sa.Index("ix_case_file_birth", "municipality_id", "date_of_birth"),
     )

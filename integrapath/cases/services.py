@@ -15,7 +15,7 @@ from ..accounts.models import Municipality, User
 from ..accounts.services import create_user, reset_password
 from ..audit import AuditEvent, diff, record_event
 from ..errors import RuleBroken
-from ..extensions import db
+from ..extensions import SortKey, db, ordered
 from ..i18n import locale_for_language
 from ..security import Role, scoped
 from .models import (
@@ -266,6 +266,22 @@ def _check_caseworker(caseworker_id: int | None, municipality_id: int) -> None:
         raise CaseError(_l("Choose a caseworker of your municipality."), "caseworker_id")
 
 
+def new_case(data: CaseData, municipality_id: int, reference: str) -> Case:
+    """Build (not save) the file ``data`` describes, with its derived search keys.
+
+    Registration saves it; ``seed-volume`` turns it into rows for bulk inserts.
+    """
+    case = Case(
+        municipality_id=municipality_id, reference=reference, stage=data.stage, **data.values
+    )
+    for flag in SENSITIVE_FLAGS:
+        setattr(case, flag, bool(data.flags.get(flag)))
+    _set_name_keys(case)
+    _set_nationalities(case, data.nationalities)
+    _set_languages(case, data.languages, data.mother_tongue)
+    return case
+
+
 def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = False) -> Case:
     """Open a case file in the actor's municipality.
 
@@ -281,13 +297,7 @@ def register_case(data: CaseData, actor: User, *, confirmed_new_person: bool = F
         duplicates = duplicates_of(data, actor.municipality_id)
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    case = Case(municipality_id=actor.municipality_id, stage=data.stage, **values)
-    for flag in SENSITIVE_FLAGS:
-        setattr(case, flag, bool(data.flags.get(flag)))
-    _set_name_keys(case)
-    _set_nationalities(case, data.nationalities)
-    _set_languages(case, data.languages, data.mother_tongue)
-    case.reference = next_reference(municipality)
+    case = new_case(data, actor.municipality_id, next_reference(municipality))
     db.session.add(case)
     db.session.flush()
     db.session.add(StageChange(case_id=case.id, to_stage=data.stage, changed_by_id=actor.id))
@@ -359,13 +369,19 @@ class CaseloadFilters:
     sort: str = "name"
 
 
+# Each order ends with the id, so that "Next" continues from the last row shown.
 SORTS = {
-    "name": (Case.family_name_key, Case.given_names_key, Case.id),
-    "reference": (Case.reference,),
-    "arrival": (Case.arrived_in_municipality_on.desc(), Case.id),
-    "permit": (Case.permit_expires_on, Case.id),
-    "updated": (Case.updated_at.desc(), Case.id),
-}
+    "name": (SortKey(Case.family_name_key), SortKey(Case.given_names_key), SortKey(Case.id)),
+    "reference": (SortKey(Case.reference), SortKey(Case.id)),
+    "arrival": (SortKey(Case.arrived_in_municipality_on, descending=True, nullable=True),
+                SortKey(Case.id, descending=True)),
+    "permit": (SortKey(Case.permit_expires_on, nullable=True), SortKey(Case.id)),
+    "updated": (SortKey(Case.updated_at, descending=True), SortKey(Case.id, descending=True)),
+}  # fmt: skip
+
+
+def caseload_order(filters: CaseloadFilters) -> tuple[SortKey, ...]:
+    return SORTS.get(filters.sort, SORTS["name"])
 
 
 def caseload_query(
@@ -413,7 +429,7 @@ def caseload_query(
             Case.permit_expires_on.is_not(None),
             Case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS),
         )
-    return statement.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    return ordered(statement, caseload_order(filters))
 
 
 def caseworkers_of(municipality_id: int) -> list[User]:

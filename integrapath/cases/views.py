@@ -97,7 +97,9 @@ def caseload():
         record_event(
             "sensitive_flags_searched", actor=current_user, changes={"flag": [None, filters.flag]}
         )
-    page = paginate(services.caseload_query(current_user, filters))
+    page = paginate(
+        services.caseload_query(current_user, filters), services.caseload_order(filters)
+    )
     return render_template(
         "cases/caseload.html",
         page=page,

@@ -212,8 +212,9 @@ def test_user_list_paginates(admin, client, make_user):
     for _ in range(30):
         make_user(Role.MIGRANT)
     first = client.get("/admin/users").get_data(as_text=True)
-    assert "page 1 of 2" in first
-    assert client.get("/admin/users?page=2").status_code == 200
+    following = re.search(r'page-link" href="([^"]*after=[^"]*)"', first).group(1)
+    second = client.get(following.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Previous</a>" in second and "Next</a>" not in second
 
 
 def test_admin_creates_and_edits_an_organisation(admin, auth):
@@ -281,7 +282,7 @@ def test_account_list_and_audit_log_keep_their_query_count_as_data_grows(
         )
         auth_events(teacher)
     with count_queries() as many_users:
-        assert "page 1 of 2" in client.get("/admin/users").get_data(as_text=True)
+        assert "Next</a>" in client.get("/admin/users").get_data(as_text=True)
     with count_queries() as many_audit:
         client.get("/admin/audit")
     assert len(many_users) == len(small_users)

@@ -1,0 +1,36 @@
+"""The pages `make bench` measures: one line each. A new page adds its line here.
+
+``who`` is the generated account that asks (``caseworker`` or ``admin``); the path may name
+facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in the middle
+of caseworker0's caseload), ``{deep}`` (the file after which the all-cases list is 80 %
+through), ``{permit}`` (a permit number of another caseworker's file).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    who: str
+    path: str
+    download: bool = False  # timed once with its memory, not under wrk (a big file)
+
+
+PAGES = [
+    Page("caseload: my cases", "caseworker", "/cases/"),
+    Page("caseload: all, by name", "caseworker", "/cases/?caseworker="),
+    Page("caseload: a deep page", "caseworker", "/cases/?caseworker=&after={deep}"),
+    Page("caseload: name search", "caseworker", "/cases/?caseworker=&q=muller"),
+    Page("caseload: permit search", "caseworker", "/cases/?caseworker=&q={permit}"),
+    Page("caseload: nationality", "caseworker", "/cases/?caseworker=&nationality=ER"),
+    Page(
+        "caseload: expiring permits",
+        "caseworker",
+        "/cases/?caseworker=&permit_expiring=y&sort=permit",
+    ),  # fmt: skip
+    Page("a case file", "caseworker", "/cases/{case}"),
+    Page("admin: accounts", "admin", "/admin/users"),
+    Page("admin: audit log", "admin", "/admin/audit"),
+    Page("CSV export, all cases", "caseworker", "/cases/export.csv?caseworker=", download=True),
+]

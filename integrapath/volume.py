@@ -1,0 +1,336 @@
+"""Realistic volumes for the load benchmark: ``flask --app integrapath seed-volume --cases N``.
+
+The same N always gives the same people. Each file is built by the registration service's own
+``new_case`` (same search keys, nationalities, languages and reference format) and written
+with bulk inserts in batches, together with the stage change and audit event that
+registration writes; ``tests/test_volume.py`` checks that the rows equal those of
+``register_case``.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from .accounts.models import Municipality, Organisation, OrganisationKind, User, new_session_token
+from .audit import AuditEvent
+from .cases.models import (
+    SENSITIVE_FLAGS,
+    Case,
+    CaseLanguage,
+    CaseNationality,
+    CaseStatus,
+    ReferenceCounter,
+    ResidenceCategory,
+    Sex,
+    Stage,
+    StageChange,
+)
+from .cases.services import CaseData, new_case
+from .extensions import db
+from .security import Role
+
+VOLUME_CODE = "VOL"
+VOLUME_DOMAIN = "volume.example"
+VOLUME_PASSWORD = "volume-password-2026"  # noqa: S105 - published, like the demo's
+CASES_PER_CASEWORKER = 2_500
+PORTAL_SHARE = 10  # one newcomer in ten has a portal account
+BATCH = 5_000
+
+# Origin -> (given names, family names, mother tongue, other script?). Names in the
+# person's script come with a Latin transliteration, as on their documents.
+ORIGINS = {
+    "SY": (["Amina", "Yusuf", "Layla", "Omar", "Rania", "Khaled"],
+           ["Haddad", "Al-Khatib", "Darwish", "Nasser", "Sabbagh", "Hamdan"], "ar"),
+    "UA": (["Оксана", "Дарія", "Олена", "Андрій", "Микола", "Ірина"],
+           ["Мельник", "Коваленко", "Бондаренко", "Шевченко", "Ткаченко", "Кравчук"], "uk"),
+    "AF": (["فرید", "زهرا", "احمد", "مریم", "نجیب", "شبنم"],
+           ["رحیمی", "احمدی", "حیدری", "نوری", "کریمی", "صدیقی"], "fa"),
+    "ER": (["Yonas", "Selam", "Tesfay", "Helen", "Mebrahtu", "Senait"],
+           ["Tesfaye", "Gebremariam", "Haile", "Kidane", "Berhane", "Woldu"], "ti"),
+    "IQ": (["Mohammed", "Zainab", "Ali", "Noor", "Hussein", "Fatima"],
+           ["Al-Hassan", "Kareem", "Jaber", "Al-Obeidi", "Saleh", "Mahmoud"], "ar"),
+    "CO": (["José", "María", "Andrés", "Lucía", "Camilo", "Valentina"],
+           ["Müller Pérez", "García", "Rodríguez", "Martínez", "Gómez", "López"], "es"),
+    "IN": (["Priya", "Arjun", "Lakshmi", "Rahul", "Deepa", "Vikram"],
+           ["Raman", "Iyer", "Nair", "Sharma", "Reddy", "Menon"], "ta"),
+    "GN": (["Aïcha", "Mamadou", "Fatoumata", "Ibrahima", "Mariama", "Ousmane"],
+           ["Diallo", "Barry", "Bah", "Camara", "Sow", "Condé"], "fr"),
+    "TR": (["Zeynep", "Mehmet", "Ayşe", "Mustafa", "Elif", "Emre"],
+           ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk"], "tr"),
+    "SO": (["Hodan", "Abdi", "Faadumo", "Mahad", "Ifrah", "Liban"],
+           ["Warsame", "Farah", "Osman", "Jama", "Hirsi", "Ali"], "so"),
+}  # fmt: skip
+# How often each origin occurs (weights), roughly as in European arrivals.
+ORIGIN_WEIGHTS = {"SY": 22, "UA": 25, "AF": 15, "ER": 6, "IQ": 8, "CO": 6, "IN": 5, "GN": 4,
+                  "TR": 6, "SO": 3}  # fmt: skip
+STAGE_WEIGHTS = {Stage.PRE_DEPARTURE: 3, Stage.ARRIVAL: 20, Stage.EARLY_INTEGRATION: 45,
+                 Stage.LONG_TERM: 25, Stage.INCLUSION: 7}  # fmt: skip
+LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
+
+
+@dataclass
+class Person:
+    """One generated file: what registration receives, and how it was registered."""
+
+    data: CaseData
+    registered: datetime
+    caseworker_index: int
+    closed: bool
+    has_portal: bool
+
+
+def caseworker_count(cases: int) -> int:
+    return max(2, cases // CASES_PER_CASEWORKER)
+
+
+def person(number: int, caseworkers: int, today: date) -> Person:
+    """Return the ``number``-th generated person; the same number always gives the same one."""
+    rng = random.Random(number)  # noqa: S311 - test data, not secrets
+    country = rng.choices(list(ORIGIN_WEIGHTS), weights=list(ORIGIN_WEIGHTS.values()))[0]
+    given_names, family_names, tongue = ORIGINS[country]
+    given, family = rng.choice(given_names), rng.choice(family_names)
+    latin = not given.isascii() and country in ("UA", "AF")
+    born = today - timedelta(days=rng.randrange(16 * 365, 70 * 365))
+    arrived = today - timedelta(days=rng.randrange(30, 8 * 365))
+    issued = arrived + timedelta(days=rng.randrange(0, 120))
+    issued = min(issued, today)
+    values = {
+        "given_names": given,
+        "family_name": family,
+        "given_names_latin": _latin(given) if latin else None,
+        "family_name_latin": _latin(family) if latin else None,
+        "date_of_birth": born,
+        "sex": Sex.FEMALE if rng.random() < 0.48 else Sex.MALE,
+        "country_of_birth": country,
+        "preferred_language": tongue if tongue in LOCALES else rng.choice(("en", "fr", "de")),
+        "phone": f"+49 151 {number % 10_000_000:07d}" if rng.random() < 0.7 else None,
+        "email": f"person{number}@mail.example" if rng.random() < 0.4 else None,
+        "address": f"Hauptstraße {number % 300 + 1}" if rng.random() < 0.8 else None,
+        "residence_category": rng.choice(list(ResidenceCategory)),
+        "permit_number": f"{country}{number:08d}" if rng.random() < 0.95 else None,
+        "permit_issued_on": issued,
+        "permit_expires_on": issued + timedelta(days=rng.choice((365, 730, 1095))),
+        "arrived_in_country_on": arrived,
+        "arrived_in_municipality_on": arrived + timedelta(days=rng.randrange(0, 30)),
+        "caseworker_id": None,  # set when the caseworkers' ids are known
+    }
+    values["arrived_in_municipality_on"] = min(values["arrived_in_municipality_on"], today)
+    nationalities = [country] + (["TR"] if country == "SY" and rng.random() < 0.05 else [])
+    others = rng.sample(["en", "fr", "de", "ru", "tr", "ar"], rng.randrange(0, 3))
+    data = CaseData(
+        values=values,
+        nationalities=nationalities,
+        languages=[code for code in others if code != tongue],
+        mother_tongue=tongue,
+        stage=rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0],
+        flags={flag: rng.random() < 0.02 for flag in SENSITIVE_FLAGS},
+    )
+    registered = datetime.combine(values["arrived_in_municipality_on"], time(9), tzinfo=UTC)
+    return Person(
+        data=data,
+        registered=registered + timedelta(minutes=number % 480),
+        caseworker_index=number % caseworkers,
+        closed=rng.random() < 0.1,
+        has_portal=number % PORTAL_SHARE == 0,
+    )
+
+
+LATIN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "h", "д": "d", "е": "e", "є": "ie", "ж": "zh",
+    "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu", "я": "ia",
+})  # fmt: skip
+
+
+def _latin(name: str) -> str:
+    """Transliterate as a passport office would (Cyrillic by table, else anyascii)."""
+    from anyascii import anyascii
+
+    return anyascii(name.lower().translate(LATIN)).title()
+
+
+def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None) -> Municipality:
+    """Fill a municipality with ``cases`` generated files, their caseworkers and accounts.
+
+    :raise ValueError: when the volume municipality exists already.
+    """
+    if db.session.scalar(sa.select(Municipality.id).where(Municipality.code == VOLUME_CODE)):
+        raise ValueError(f"The municipality {VOLUME_CODE} exists already; use a new database.")
+    town = Municipality(name="Volumen", code=VOLUME_CODE, default_locale="en")
+    db.session.add(town)
+    db.session.flush()
+    office = Organisation(
+        municipality_id=town.id, name="Integrationsbüro", kind=OrganisationKind.MUNICIPAL_OFFICE
+    )
+    school = Organisation(
+        municipality_id=town.id, name="Sprachschule", kind=OrganisationKind.COURSE_PROVIDER
+    )
+    db.session.add_all([office, school])
+    db.session.flush()
+    password = generate_password_hash(VOLUME_PASSWORD)
+    staff = [("admin", "Ada Admin", Role.ADMIN, None), ("teacher", "Tom Teacher", Role.PROVIDER,
+             school.id)] + [(f"caseworker{n}", f"Caseworker {n:03d}", Role.CASEWORKER, office.id)
+                            for n in range(caseworker_count(cases))]  # fmt: skip
+    users = [
+        User(email=f"{login}@{VOLUME_DOMAIN}", full_name=name, role=role, password_hash=password,
+             municipality_id=town.id, organisation_id=organisation, preferred_locale="en")
+        for login, name, role, organisation in staff
+    ]  # fmt: skip
+    db.session.add_all(users)
+    db.session.flush()
+    add_cases(town, range(cases), progress)
+    return town
+
+
+def add_cases(
+    town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
+) -> None:
+    """Add the generated people ``numbers`` to the volume municipality ``town``."""
+    today = town.today()
+    staff = db.session.execute(
+        sa.select(User.id, User.email, User.role, User.password_hash)
+        .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
+        .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
+        .order_by(User.id)
+    ).all()
+    caseworkers = [(row.id, row.email) for row in staff if row.role == Role.CASEWORKER]
+    password = staff[0].password_hash
+    counters = dict(
+        db.session.execute(
+            sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
+                ReferenceCounter.municipality_id == town.id
+            )
+        ).all()
+    )
+    known = set(counters)
+    ids = {model: Ids(model) for model in (User, Case)}
+    for start in range(numbers.start, numbers.stop, BATCH):
+        batch = range(start, min(numbers.stop, start + BATCH))
+        _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
+                      counters, password, ids)  # fmt: skip
+        progress(len(batch))
+    advance_sequences(User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent)
+    for year, last in counters.items():
+        if year in known:
+            db.session.execute(
+                sa.update(ReferenceCounter)
+                .where(ReferenceCounter.municipality_id == town.id, ReferenceCounter.year == year)
+                .values(last_number=last)
+            )
+        else:
+            db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
+    db.session.flush()
+
+
+class Ids:
+    """Hands out the next primary keys of a table, so that rows are inserted without RETURNING
+    (several times faster); ``advance_sequences`` tells PostgreSQL afterwards."""
+
+    def __init__(self, model):
+        self.next = (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+    def take(self, count: int) -> list[int]:
+        ids = list(range(self.next, self.next + count))
+        self.next += count
+        return ids
+
+
+def advance_sequences(*models) -> None:
+    """Move PostgreSQL's id sequences past the ids given out here."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__table__.name
+        db.session.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        )
+
+
+def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
+    built = []
+    for one in people:
+        year = one.registered.year
+        counters[year] = counters.get(year, 0) + 1
+        one.data.values["caseworker_id"] = caseworkers[one.caseworker_index][0]
+        built.append(new_case(one.data, town.id, f"{town.code}-{year}-{counters[year]:06d}"))
+    portal = [(one, case) for one, case in zip(people, built, strict=True) if one.has_portal]
+    account_ids = ids[User].take(len(portal))
+    accounts_rows = [
+        {"id": account_id, "email": f"newcomer.{case.reference.lower()}@{VOLUME_DOMAIN}",
+         "role": Role.MIGRANT,
+         "full_name": case.full_name, "municipality_id": town.id, "password_hash": password,
+         "preferred_locale": case.preferred_language, "session_token": new_session_token(),
+         "active": True}
+        for account_id, (_one, case) in zip(account_ids, portal, strict=True)
+    ]  # fmt: skip
+    if accounts_rows:
+        db.session.execute(sa.insert(User.__table__), accounts_rows)
+    accounts = {
+        id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)
+    }
+    rows = []
+    case_ids = ids[Case].take(len(people))
+    for one, case, case_id in zip(people, built, case_ids, strict=True):
+        row = case_row(case, one.registered)
+        row["id"] = case_id
+        row["account_id"] = accounts.get(id(case))
+        if one.closed:
+            row.update(status=CaseStatus.CLOSED, closing_reason="moved_away",
+                       closed_on=one.registered.date() + timedelta(days=200))  # fmt: skip
+        rows.append(row)
+    db.session.execute(sa.insert(Case.__table__), rows)
+    children: dict = {CaseNationality: [], CaseLanguage: [], StageChange: [], AuditEvent: []}
+    for one, case, case_id in zip(people, built, case_ids, strict=True):
+        actor_id, actor_email = caseworkers[one.caseworker_index]
+        children[CaseNationality] += [
+            {"case_id": case_id, "country_code": n.country_code, "position": n.position}
+            for n in case.nationalities
+        ]
+        children[CaseLanguage] += [
+            {"case_id": case_id, "language_code": lang.language_code,
+             "mother_tongue": lang.mother_tongue, "position": lang.position}
+            for lang in case.languages
+        ]  # fmt: skip
+        children[StageChange].append(
+            {"case_id": case_id, "to_stage": case.stage, "changed_by_id": actor_id,
+             "changed_at": one.registered, "from_stage": None, "reason": None}
+        )  # fmt: skip
+        children[AuditEvent].append(
+            registration_event(case, case_id, (actor_id, actor_email), one.registered)
+        )
+    for model, child_rows in children.items():
+        db.session.execute(sa.insert(model.__table__), child_rows)
+
+
+def case_row(case: Case, registered: datetime) -> dict:
+    """Return the ``case_file`` row of a built case, as registration would store it."""
+    row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
+    del row["id"]
+    row.update(
+        status=CaseStatus.ACTIVE, version=1, created_at=registered, updated_at=registered,
+        account_id=None, closing_reason=None, closed_on=None,
+    )  # fmt: skip
+    return row
+
+
+def registration_event(case: Case, case_id: int, actor: tuple[int, str], at: datetime) -> dict:
+    """Return the audit row of a registration (what ``register_case`` records)."""
+    return {
+        "created_at": at,
+        "municipality_id": case.municipality_id,
+        "actor_id": actor[0],
+        "actor_email": actor[1],
+        "action": "case_registered",
+        "object_type": "Case",
+        "object_id": case_id,
+        "ip_address": None,
+        "changes": {"reference": [None, case.reference], "stage": [None, case.stage.value]},
+    }
