@@ -138,7 +138,7 @@ class Visit:
         with page.expect_navigation(wait_until="load"):
             language.click()
         assert urlsplit(page.url).path == path
-        expect(page.locator("html")).to_have_attribute("lang", self.locale)
+        expect(page.locator("html")).to_have_attribute("lang", html_lang(self.locale))
 
     def _same_person(self, javascript: bool = True) -> BrowserContext:
         """A new browser context at phone size with this one's cookies and an empty cache."""
