@@ -76,7 +76,7 @@ def test_caseworker_imports_newcomers_from_a_spreadsheet(visit, tmp_path):
     visit.sign_in("caseworker2@lindenau.example")
     page.get_by_role("link", name=t("Import"), exact=True).click()
     visit.check("case-import")
-    visit.field("CSV file").set_input_files(sheet)
+    visit.field("Spreadsheet file").set_input_files(sheet)
     page.get_by_role("button", name=t("Check file")).click()
     import_button = page.get_by_role("button", name=t("Import the file"))
     expect(import_button).to_be_visible()
