@@ -181,11 +181,6 @@ def lazy_number(number) -> LazyString:
     return LazyString(format_number, number)
 
 
-def lazy_digits(value) -> LazyString:
-    """A year or other plain number for messages built at import time (see ``local_digits``)."""
-    return LazyString(local_digits, value)
-
-
 class LabelledEnum(StrEnum):
     """A string enum stored by value, whose members have translated labels.
 
