@@ -140,6 +140,7 @@ CASE_URLS = [
     ("post", "/cases/{id}/reopen"),
     ("post", "/cases/{id}/portal-access"),
     ("post", "/cases/{id}/portal-access/link"),
+    ("post", "/courses/cases/{id}/enrol"),
 ]
 
 
