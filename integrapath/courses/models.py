@@ -164,7 +164,7 @@ class Offering(TimestampMixin, db.Model):
     childcare: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     attendance_threshold: Mapped[int] = mapped_column(default=80, server_default="80")
 
-    course: Mapped[Course] = relationship(lazy="raise")
+    course: Mapped[Course] = relationship()
     municipality = relationship("Municipality", lazy="raise")
 
     tenant_filter = classmethod(_provider_scope)
@@ -199,7 +199,7 @@ class CourseSession(db.Model):
     cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
-    offering: Mapped[Offering] = relationship(lazy="raise")
+    offering: Mapped[Offering] = relationship()
 
     tenant_filter = classmethod(_through_offering)
 
@@ -252,7 +252,7 @@ class Enrolment(TimestampMixin, db.Model):
     certificate_issuer: Mapped[str | None] = mapped_column(sa.String(160))
     result_on: Mapped[date | None]
 
-    offering: Mapped[Offering] = relationship(lazy="raise")
+    offering: Mapped[Offering] = relationship()
     case: Mapped[Case] = relationship(lazy="raise")
 
     @classmethod

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Municipality, Organisation, OrganisationKind, User
 from ..audit import diff, plain_value, record_event
-from ..cases.models import Case, CaseStatus, Dependant, Relation
+from ..cases.models import Case, CaseLanguage, CaseStatus, Dependant, Relation
 from ..cases.services import ParticipantView, participant_views
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
@@ -531,7 +531,10 @@ def enrolments_of(offering: Offering) -> list[Enrolment]:
 
 def participants(enrolments: list[Enrolment]) -> dict[int, ParticipantView]:
     """What the provider may know of each participant, by enrolment id (one query)."""
-    views = participant_views([enrolment.case for enrolment in enrolments])
+    cases = db.session.scalars(
+        select(Case).where(Case.id.in_({enrolment.case_id for enrolment in enrolments}))
+    )
+    views = participant_views(list(cases))
     return {enrolment.id: views[enrolment.case_id] for enrolment in enrolments}
 
 
@@ -886,7 +889,11 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     )
     if not offerings:
         return []
-    spoken = {language.language_code for language in case.languages} | {case.preferred_language}
+    spoken = set(
+        db.session.scalars(
+            select(CaseLanguage.language_code).where(CaseLanguage.case_id == case.id)
+        )
+    ) | {case.preferred_language}
     childcare = _needs_childcare(case, today)
     clashes = _clashes(case, [offering.id for offering in offerings])
     taken = dict(
