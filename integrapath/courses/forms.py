@@ -93,7 +93,7 @@ class OfferingDetailsForm(FlaskForm):
     )
     childcare = BooleanField(_l("Childcare offered"))
     attendance_threshold = IntegerField(
-        _l("Attendance threshold (%)"),
+        _l("Attendance threshold in percent"),
         default=80,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
     )
@@ -165,7 +165,7 @@ class LeaveForm(FlaskForm):
 class ResultForm(FlaskForm):
     passed = SelectField(
         _l("Result"),
-        choices=[("yes", _l("Passed")), ("no", _l("Did not pass"))],
+        choices=lambda: [("yes", _l("Passed")), ("no", _l("Did not pass"))],
         validators=[DataRequired()],
     )
     level_reached = SelectField(

@@ -92,7 +92,7 @@ class Course(TimestampMixin, db.Model):
 
     organisation = relationship("Organisation", lazy="raise")
     texts: Mapped[list["CourseText"]] = relationship(
-        cascade="all, delete-orphan", order_by="CourseText.locale", lazy="raise"
+        cascade="all, delete-orphan", order_by="CourseText.locale", lazy="selectin"
     )
 
     tenant_filter = classmethod(_provider_scope)
@@ -368,7 +368,7 @@ register_audited_fields(
     end_date=AuditedField(_l("End date")),
     capacity=AuditedField(_l("Places")),
     place=AuditedField(_l("Place")),
-    attendance_threshold=AuditedField(_l("Attendance threshold (%)")),
+    attendance_threshold=AuditedField(_l("Attendance threshold in percent")),
     sessions=AuditedField(_l("Sessions")),
     session_date=AuditedField(_l("Session date")),
     cancel_reason=AuditedField(_l("Reason for cancelling")),

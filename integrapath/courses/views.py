@@ -39,6 +39,7 @@ from .forms import (
 from .models import (
     AttendanceStatus,
     AttendanceUpload,
+    CefrLevel,
     Course,
     CourseSession,
     Enrolment,
@@ -196,6 +197,7 @@ def _offering_page(offering: Offering, **forms):
         offering=offering,
         register=register,
         views=services.participants(register.enrolments),
+        levels=list(CefrLevel),
         today=today,
         locale=_locale(),
         failed_row=forms.pop("failed_row", None),
@@ -401,10 +403,10 @@ def attendance(session_id: int):
             if missing:
                 flash(
                     ngettext(
-                        "%(num)s person is not marked yet.",
-                        "%(num)s people are not marked yet.",
+                        "%(number)s person is not marked yet.",
+                        "%(number)s people are not marked yet.",
                         missing,
-                        num=format_number(missing),
+                        number=format_number(missing),
                     ),
                     "warning",
                 )
@@ -527,10 +529,10 @@ def _promotion_notice(user) -> Notice | None:
         return None
     return Notice(
         ngettext(
-            "%(num)s of your people got a place that became free on a course.",
-            "%(num)s of your people got places that became free on courses.",
+            "%(number)s of your people got a place that became free on a course.",
+            "%(number)s of your people got places that became free on courses.",
             count,
-            num=format_number(count),
+            number=format_number(count),
         ),
         url_for("courses.alerts"),
         _("See course alerts"),

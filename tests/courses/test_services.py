@@ -376,3 +376,65 @@ def test_attendance_rows_stay_unique_per_session_and_person(
     count = db.session.scalar(select(func.count(Attendance.id)))
     assert count == 1
     assert db.session.scalar(select(func.count(Enrolment.id))) == 1
+
+
+def test_two_people_saving_the_same_session_at_once_leave_one_row_each(app):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+    from sqlalchemy.orm import Session
+
+    from tests.courses.concurrency import committed_offering, drop_committed
+
+    with app.app_context():
+        engine = db.engine
+    setup = committed_offering(app, engine, capacity=5, people=3, code="CATT")
+    with Session(engine) as enrolling:
+        enrolling.add_all(
+            Enrolment(offering_id=setup.offering_id, case_id=case_id,
+                      status=EnrolmentStatus.ENROLLED, enrolled_on=date(2000, 1, 1))
+            for case_id in setup.case_ids
+        )  # fmt: skip
+        enrolling.commit()
+    barrier, errors = threading.Barrier(2), []
+    test_session = db.session
+    db.session = orm.scoped_session(orm.sessionmaker(bind=engine))
+
+    def save(provider_id: int, status: AttendanceStatus):
+        try:
+            with app.test_request_context():
+                from integrapath.accounts.models import User
+
+                session = db.session.get(CourseSession, setup.session_id)
+                register = services.register_of(session)
+                barrier.wait(timeout=20)
+                services.record_attendance(
+                    session,
+                    {e.id: services.Mark(status) for e in register},
+                    db.session.get(User, provider_id),
+                )
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            db.session.remove()
+
+    threads = [
+        threading.Thread(target=save, args=(setup.provider_ids[0], PRESENT)),
+        threading.Thread(target=save, args=(setup.provider_ids[1], LATE)),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT enrolment_id, status FROM attendance WHERE session_id = :id"),
+                {"id": setup.session_id},
+            ).all()
+        assert len(rows) == 3 and len({row.enrolment_id for row in rows}) == 3
+        assert len({row.status for row in rows}) == 1  # one save won, whole, not a mix
+    finally:
+        db.session = test_session
+        drop_committed(engine, setup)
