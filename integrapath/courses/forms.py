@@ -1,5 +1,7 @@
 """Forms for the course catalogue, offerings, sessions, enrolment, attendance and results."""
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,15 +24,11 @@ from ..i18n import SUPPORTED_LOCALES, labelled_choices, language_choices, locale
 from ..widgets import OptionListSelect
 from .models import CefrLevel, CourseType
 
-WEEKDAYS = {
-    1: _l("Monday"),
-    2: _l("Tuesday"),
-    3: _l("Wednesday"),
-    4: _l("Thursday"),
-    5: _l("Friday"),
-    6: _l("Saturday"),
-    7: _l("Sunday"),
-}
+
+def weekday_choices() -> list[tuple[str, str]]:
+    """ISO weekdays (1 = Monday) named as the reader's language names them (CLDR)."""
+    names = get_day_names("wide", locale=get_locale())
+    return [(str(day), names[day - 1]) for day in range(1, 8)]
 
 
 def _blank(choices, label=None):
@@ -115,7 +113,7 @@ class OfferingForm(OfferingDetailsForm):
     end_date = DateField(_l("End date"), validators=[InputRequired()])
     weekdays = MultiCheckboxField(
         _l("Weekly on"),
-        choices=lambda: [(str(day), label) for day, label in WEEKDAYS.items()],
+        choices=weekday_choices,
         validators=[DataRequired()],
     )
     starts_at = TimeField(_l("From"), validators=[InputRequired()])

@@ -46,7 +46,9 @@ def make_course(app):
 def make_offering(app, make_course, today):
     """An offering running from a week ago for four weeks, on every weekday, 9:00–12:00."""
 
-    def make(provider, course=None, capacity=20, start=None, weekdays=(1, 2, 3, 4, 5, 6, 7), **values):
+    def make(
+        provider, course=None, capacity=20, start=None, weekdays=(1, 2, 3, 4, 5, 6, 7), **values
+    ):
         course = course or make_course(provider)
         start = start or today - timedelta(days=7)
         fields = {

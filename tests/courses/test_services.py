@@ -94,9 +94,7 @@ def test_a_full_offering_waitlists_and_a_freed_place_goes_to_the_first_waiting(
     assert history[1].changed_by_id == caseworker.id
 
 
-def test_a_person_is_enrolled_once_per_offering(
-    app_ctx, provider, make_offering, make_case, enrol
-):
+def test_a_person_is_enrolled_once_per_offering(app_ctx, provider, make_offering, make_case, enrol):
     offering, case = make_offering(provider), make_case()
     enrol(offering, case)
     with pytest.raises(services.CourseError):
@@ -150,13 +148,17 @@ def test_twenty_caseworkers_at_once_never_overfill_three_places(app, make_munici
             thread.join(timeout=60)
         assert errors == []
         with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text(
-                    "SELECT status FROM enrolment WHERE offering_id = :id "
-                    "ORDER BY requested_at, id"
-                ),
-                {"id": setup.offering_id},
-            ).scalars().all()
+            rows = (
+                connection.execute(
+                    sa.text(
+                        "SELECT status FROM enrolment WHERE offering_id = :id "
+                        "ORDER BY requested_at, id"
+                    ),
+                    {"id": setup.offering_id},
+                )
+                .scalars()
+                .all()
+            )
         assert len(rows) == 20
         # Places went to whoever took the lock first; everyone after them waits in order.
         assert rows == ["enrolled"] * 3 + ["waitlisted"] * 17
@@ -216,7 +218,9 @@ def test_attendance_is_refused_for_a_future_or_cancelled_session_and_strangers(
         )
     services.cancel_session(sessions[today], "Teacher ill", provider)
     with pytest.raises(services.CourseError):
-        services.record_attendance(sessions[today], {enrolment.id: services.Mark(PRESENT)}, provider)
+        services.record_attendance(
+            sessions[today], {enrolment.id: services.Mark(PRESENT)}, provider
+        )
     other = enrol(make_offering(provider), make_case())
     with pytest.raises(services.CourseError):
         services.record_attendance(
@@ -305,9 +309,7 @@ def test_a_passed_exam_completes_the_course_with_its_level_and_certificate(
         "DTZ-2026-0042",
     )
     with pytest.raises(services.CourseError):
-        services.record_result(
-            enrolment, services.ResultData(True, None, "X-1", None), provider
-        )
+        services.record_result(enrolment, services.ResultData(True, None, "X-1", None), provider)
 
 
 def test_a_level_is_only_reached_on_a_language_course(
@@ -341,7 +343,9 @@ def test_suggestions_say_why_they_fit_and_leave_out_clashes_and_missing_childcar
     assert suggestions[0].reasons == [("speaks", ["ar"]), ("no_clash", [])]
     assert clashing.id not in [s.offering.id for s in suggestions]
     no_childcare = make_offering(provider, course=civics, starts_at=time(17), ends_at=time(18))
-    assert no_childcare.id in [s.offering.id for s in services.suggested_offerings(case, caseworker)]
+    assert no_childcare.id in [
+        s.offering.id for s in services.suggested_offerings(case, caseworker)
+    ]
     add_dependant(case, "Baby", today.year, Relation.CHILD, caseworker)
     with_child = services.suggested_offerings(case, caseworker)
     assert [s.offering.id for s in with_child] == [afternoon.id]

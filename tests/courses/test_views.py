@@ -163,7 +163,9 @@ def test_the_url_table_covers_every_course_route_with_an_id(app):
 def _answers(auth, client, method, url):
     if method == "get":
         return client.get(url).status_code
-    return auth.post(url, {"reason": "x", "reference": "X"}, token_from="/account/password").status_code
+    return auth.post(
+        url, {"reason": "x", "reference": "X"}, token_from="/account/password"
+    ).status_code
 
 
 @pytest.mark.parametrize("who", ["other provider", "foreign provider", "foreign caseworker"])
@@ -183,8 +185,10 @@ def test_course_pages_answer_404_outside_their_provider_and_municipality(
         status = _answers(auth, client, method, url)
         assert status in (403, 404), (url, status)
         if stranger.role == Role.PROVIDER or "/offerings/" in url and method == "get":
-            assert status == 404 or not url.startswith(("/courses/sessions", "/courses/offerings")) or (
-                status == 403
+            assert (
+                status == 404
+                or not url.startswith(("/courses/sessions", "/courses/offerings"))
+                or (status == 403)
             ), url
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
     # Pages this role may open answer 404, never 403, so nothing confirms the offering exists.
@@ -248,7 +252,9 @@ def test_a_freed_place_is_announced_on_the_caseworkers_caseload(
 ):
     caseworker = make_user(Role.CASEWORKER)
     offering = make_offering(provider, capacity=1)
-    first, waiting = (enrol(offering, make_case(caseworker=caseworker), caseworker) for _ in range(2))
+    first, waiting = (
+        enrol(offering, make_case(caseworker=caseworker), caseworker) for _ in range(2)
+    )
     auth.login(caseworker)
     auth.post(f"/courses/enrolments/{first.id}/leave", {"leave-reason": "Found work"},
               token_from=f"/courses/offerings/{offering.id}")  # fmt: skip
@@ -320,7 +326,9 @@ def test_the_register_csv_is_in_the_providers_language(
     auth, client, make_user, running, today, provider
 ):
     offering, cases, enrolments, _ = running
-    german = make_user(Role.PROVIDER, organisation_id=provider.organisation_id, preferred_locale="de")
+    german = make_user(
+        Role.PROVIDER, organisation_id=provider.organisation_id, preferred_locale="de"
+    )
     auth.login(german)
     session = _todays_session(offering, today)
     auth.post(f"/courses/sessions/{session.id}", {"all_present": "1"})
@@ -355,7 +363,9 @@ def test_the_attendance_page_runs_as_many_queries_for_30_participants_as_for_5(
             assert client.get(f"/courses/offerings/{offering.id}").status_code == 200
         with count_queries() as submit:
             token = auth.token(url)
-            assert client.post(url, data={"csrf_token": token, "all_present": "1"}).status_code == 302
+            assert (
+                client.post(url, data={"csrf_token": token, "all_present": "1"}).status_code == 302
+            )
         counts.append((len(page), len(offering_page)))
     assert counts[0] == counts[1]
 
@@ -385,7 +395,9 @@ def test_administrators_keep_the_catalogue_of_every_provider(auth, client, make_
     assert "in Lindenau" not in client.get("/courses/catalogue").get_data(as_text=True)
 
 
-def test_a_provider_schedules_a_run_whose_sessions_appear(auth, client, provider, make_course, today):
+def test_a_provider_schedules_a_run_whose_sessions_appear(
+    auth, client, provider, make_course, today
+):
     course = make_course(provider)
     auth.login(provider)
     start = today + timedelta(days=7)
