@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from integrapath.accounts.models import Municipality, Organisation, OrganisationKind, User
 from integrapath.cases.models import Case, ResidenceCategory, Sex, Stage
-from integrapath.courses.models import Course, CourseSession, CourseType, CourseText, Offering
+from integrapath.courses.models import Course, CourseSession, CourseText, CourseType, Offering
 from integrapath.security import Role
 
 
@@ -34,8 +34,9 @@ def committed_offering(app, engine, *, capacity: int, people: int, code="CCUR") 
         setup.add(school)
         setup.flush()
         staff = [
-            User(email=f"{code.lower()}-{role}{n}@example.org", full_name=f"{role} {n}", role=role,
-                 municipality_id=town.id, organisation_id=school.id if role == Role.PROVIDER else None)
+            User(email=f"{code.lower()}-{role}{n}@example.org", full_name=f"{role} {n}",
+                 role=role, municipality_id=town.id,
+                 organisation_id=school.id if role == Role.PROVIDER else None)
             for n, role in enumerate([Role.CASEWORKER, Role.PROVIDER, Role.PROVIDER])
         ]  # fmt: skip
         setup.add_all(staff)
