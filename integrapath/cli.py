@@ -10,13 +10,22 @@ from sqlalchemy import select
 from .accounts.models import Municipality, Organisation, OrganisationKind, User
 from .accounts.services import find_user_by_email, normalise_email
 from .audit import record_event
-from .cases.models import Case, ResidenceCategory, Sex, Stage
-from .cases.services import CaseData, register_case
+from .cases.models import (
+    Case,
+    ConsentMethod,
+    ConsentPurpose,
+    ResidenceCategory,
+    Sex,
+    Stage,
+)
+from .cases.services import CaseData, record_consent, register_case
 from .extensions import db
 from .i18n import locale_for_language
 from .security import Role
+from .volume import person
 
 DEMO_PASSWORD = "demo-password-2026"
+CLASS_SIZE = 25  # the demo language class: a full classroom to take attendance of
 
 DEMO_MUNICIPALITIES = [
     {
@@ -292,7 +301,7 @@ def _seed_courses(municipality: Municipality, spec: dict, provider: Organisation
         course,
         {"start_date": start, "end_date": start + timedelta(days=69),
          "weekday_numbers": [1, 2, 3, 4, 5], "starts_at": time(9), "ends_at": time(12, 30),
-         "place": spec["provider"], "online": False, "capacity": 12,
+         "place": spec["provider"], "online": False, "capacity": CLASS_SIZE,
          "instruction_languages": f"{language} ar uk", "childcare": True,
          "attendance_threshold": 80},
         teacher,
@@ -309,11 +318,21 @@ def _seed_courses(municipality: Municipality, spec: dict, provider: Organisation
     sessions = courses.sessions_of(offering)
     if not any(session.date == today for session in sessions):
         courses.add_session(offering, today, time(9), time(12, 30), teacher)
+    colleague = find_user_by_email(f"caseworker2@{spec['domain']}")
+    for number in range(CLASS_SIZE - len(spec["cases"])):  # the rest of the class
+        generated = person(number + 1, 2, today)
+        generated.data.values["caseworker_id"] = (colleague if number % 2 else caseworker).id
+        generated.data.flags = {}
+        register_case(generated.data, caseworker, confirmed_new_person=True)
     cases = db.session.scalars(
         select(Case).where(Case.municipality_id == municipality.id).order_by(Case.id)
     ).all()
     enrolments = []
-    for case in cases:
+    for number, case in enumerate(cases):
+        if number % 6 != 5:  # most agreed that the course provider may know who they are
+            record_consent(
+                case, ConsentPurpose.PROVIDER_SHARING, start, ConsentMethod.WRITTEN, caseworker
+            )
         enrolment = courses.enrol_case(offering, case, caseworker)
         enrolment.enrolled_on = start
         enrolments.append(enrolment)

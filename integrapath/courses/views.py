@@ -384,7 +384,7 @@ def _marks_from(form, register) -> dict[int, services.Mark]:
     return marks
 
 
-@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @provider_only
 def attendance(session_id: int):
     session = _own_session(session_id)

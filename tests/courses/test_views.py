@@ -58,10 +58,10 @@ def test_provider_opens_todays_session_from_home_and_marks_everyone_present_in_o
     auth.login(provider)
     home = client.get("/courses/provider").get_data(as_text=True)
     session = _todays_session(offering, today)
-    assert f'href="/courses/sessions/{session.id}"' in home
-    page = client.get(f"/courses/sessions/{session.id}").get_data(as_text=True)
+    assert f'href="/courses/sessions/{session.id}/attendance"' in home
+    page = client.get(f"/courses/sessions/{session.id}/attendance").get_data(as_text=True)
     assert page.count('type="radio"') == 3 * 4
-    response = auth.post(f"/courses/sessions/{session.id}", {"all_present": "1"})
+    response = auth.post(f"/courses/sessions/{session.id}/attendance", {"all_present": "1"})
     assert response.status_code == 302
     statuses = db.session.scalars(
         select(Attendance.status).where(Attendance.session_id == session.id)
@@ -75,7 +75,7 @@ def test_saving_the_session_again_updates_the_marks_without_duplicates(
     offering, _cases, enrolments, _ = running
     auth.login(provider)
     session = _todays_session(offering, today)
-    url = f"/courses/sessions/{session.id}"
+    url = f"/courses/sessions/{session.id}/attendance"
     marks = {f"mark-{e.id}": "present" for e in enrolments}
     auth.post(url, marks)
     auth.post(url, {**marks, f"mark-{enrolments[1].id}": "excused",
@@ -106,7 +106,7 @@ def test_providers_see_only_name_reference_language_and_consented_phone(
         for url in (
             "/courses/provider",
             f"/courses/offerings/{offering.id}",
-            f"/courses/sessions/{session.id}",
+            f"/courses/sessions/{session.id}/attendance",
             f"/courses/offerings/{offering.id}/register",
             f"/courses/offerings/{offering.id}/register.csv",
         )
@@ -128,8 +128,8 @@ def _course_urls(offering, session, enrolment, upload_id=None):
         ("get", f"/courses/offerings/{offering.id}/edit"),
         ("get", f"/courses/offerings/{offering.id}/register"),
         ("get", f"/courses/offerings/{offering.id}/register.csv"),
-        ("get", f"/courses/sessions/{session.id}"),
-        ("post", f"/courses/sessions/{session.id}"),
+        ("get", f"/courses/sessions/{session.id}/attendance"),
+        ("post", f"/courses/sessions/{session.id}/attendance"),
         ("post", f"/courses/offerings/{offering.id}/sessions"),
         ("post", f"/courses/sessions/{session.id}/move"),
         ("post", f"/courses/sessions/{session.id}/cancel"),
@@ -192,7 +192,7 @@ def test_course_pages_answer_404_outside_their_provider_and_municipality(
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
     # Pages this role may open answer 404, never 403, so nothing confirms the offering exists.
     if stranger.role == Role.PROVIDER:
-        for url in (f"/courses/offerings/{offering.id}", f"/courses/sessions/{session.id}",
+        for url in (f"/courses/offerings/{offering.id}", f"/courses/sessions/{session.id}/attendance",
                     f"/courses/offerings/{offering.id}/register.csv"):  # fmt: skip
             assert client.get(url).status_code == 404, url
     else:
@@ -295,7 +295,7 @@ def test_attendance_csv_with_an_error_saves_nothing_and_a_good_one_saves_every_r
     session = _todays_session(offering, today)
 
     def upload(text):
-        token = auth.token(f"/courses/sessions/{session.id}")
+        token = auth.token(f"/courses/sessions/{session.id}/attendance")
         return client.post(
             f"/courses/sessions/{session.id}/upload",
             data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "a.csv")},
@@ -306,7 +306,7 @@ def test_attendance_csv_with_an_error_saves_nothing_and_a_good_one_saves_every_r
     preview = client.get(bad.headers["Location"]).get_data(as_text=True)
     assert "Nobody with this reference" in preview and "Write present, late" in preview
     assert client.post(bad.headers["Location"], data={"csrf_token": auth.token(
-        f"/courses/sessions/{session.id}")}).status_code == 200  # fmt: skip
+        f"/courses/sessions/{session.id}/attendance")}).status_code == 200  # fmt: skip
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
     # German headings and labels, as a German office's Excel writes them.
     good = upload(
@@ -334,7 +334,7 @@ def test_the_register_csv_is_in_the_providers_language(
     )
     auth.login(german)
     session = _todays_session(offering, today)
-    auth.post(f"/courses/sessions/{session.id}", {"all_present": "1"})
+    auth.post(f"/courses/sessions/{session.id}/attendance", {"all_present": "1"})
     response = client.get(f"/courses/offerings/{offering.id}/register.csv")
     text = response.get_data().decode("utf-8-sig")
     header, first = text.splitlines()[:2]
@@ -353,7 +353,7 @@ def test_the_attendance_page_runs_as_many_queries_for_30_participants_as_for_5(
         enrol(offering, make_case(caseworker=caseworker), caseworker)
     session = _todays_session(offering, today)
     auth.login(provider)
-    url = f"/courses/sessions/{session.id}"
+    url = f"/courses/sessions/{session.id}/attendance"
     db.session.connection()
     counts = []
     for more in (0, 25):
