@@ -333,7 +333,8 @@ PAGES = {
     Role.PROVIDER: ["/courses/provider", "/courses/catalogue", "/courses/catalogue/new",
                     "/courses/catalogue/{course}", "/courses/catalogue/{course}/offerings/new",
                     "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
-                    "/courses/sessions/{session}/attendance", "/courses/offerings/{offering}/register"],
+                    "/courses/sessions/{session}/attendance",
+                    "/courses/offerings/{offering}/register"],
     Role.MIGRANT: ["/my/"],
 }  # fmt: skip
 

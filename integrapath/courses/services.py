@@ -596,7 +596,7 @@ def record_attendance(session: CourseSession, marks: dict[int, Mark], actor: Use
     if set(marks) - set(register):
         raise CourseError(_l("Someone on this list is not on the course on this day."))
     existing = marks_of(session)
-    changed = 0
+    rows = []
     for enrolment_id, mark in marks.items():
         reason = (mark.reason or "").strip()[:300] or None
         if mark.status != AttendanceStatus.EXCUSED:
@@ -604,8 +604,7 @@ def record_attendance(session: CourseSession, marks: dict[int, Mark], actor: Use
         before = existing.get(enrolment_id)
         if before is not None and before.status == mark.status and before.reason == reason:
             continue
-        _upsert_mark(session.id, enrolment_id, mark.status, reason, actor)
-        changed += 1
+        rows.append({"enrolment_id": enrolment_id, "status": mark.status.value, "reason": reason})
         record_event(
             "attendance_corrected" if before is not None else "attendance_recorded",
             register[enrolment_id],
@@ -616,25 +615,32 @@ def record_attendance(session: CourseSession, marks: dict[int, Mark], actor: Use
                 "attendance": [before.status.value if before else None, mark.status.value],
             },
         )
-    return changed
+    if rows:
+        _upsert_marks(session.id, rows, actor)
+    return len(rows)
 
 
-def _upsert_mark(session_id, enrolment_id, status, reason, actor) -> None:
+def _upsert_marks(session_id: int, rows: list[dict], actor: User) -> None:
+    """Write every mark of a session in one statement: new rows, or updates of old ones."""
     table = Attendance.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    values = {
-        "status": status.value,
-        "reason": reason,
-        "recorded_by_id": actor.id,
-        "recorded_at": utcnow(),
-    }
-    statement = insert(table).values(session_id=session_id, enrolment_id=enrolment_id, **values)
+    now = utcnow()
+    statement = insert(table).values(
+        [
+            {**row, "session_id": session_id, "recorded_by_id": actor.id, "recorded_at": now}
+            for row in rows
+        ]
+    )
     db.session.execute(
         statement.on_conflict_do_update(
-            index_elements=[table.c.session_id, table.c.enrolment_id], set_=values
+            index_elements=[table.c.session_id, table.c.enrolment_id],
+            set_={
+                name: statement.excluded[name]
+                for name in ("status", "reason", "recorded_by_id", "recorded_at")
+            },
         )
     )
 

@@ -192,7 +192,8 @@ def test_course_pages_answer_404_outside_their_provider_and_municipality(
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
     # Pages this role may open answer 404, never 403, so nothing confirms the offering exists.
     if stranger.role == Role.PROVIDER:
-        for url in (f"/courses/offerings/{offering.id}", f"/courses/sessions/{session.id}/attendance",
+        for url in (f"/courses/offerings/{offering.id}",
+                    f"/courses/sessions/{session.id}/attendance",
                     f"/courses/offerings/{offering.id}/register.csv"):  # fmt: skip
             assert client.get(url).status_code == 404, url
     else:
