@@ -339,18 +339,22 @@ def _enrolled_count(offering_id: int) -> int:
     )
 
 
-def _change(enrolment, to_status, actor, reason=None, *, action="enrolment_changed") -> None:
-    from_status = enrolment.status
-    enrolment.status = to_status
+def _keep_history(enrolment, from_status, actor, reason) -> None:
     db.session.add(
         EnrolmentChange(
             enrolment_id=enrolment.id,
             from_status=from_status,
-            to_status=to_status,
+            to_status=enrolment.status,
             changed_by_id=getattr(actor, "id", None),
             reason=(reason or "").strip() or None,
         )
     )
+
+
+def _change(enrolment, to_status, actor, reason=None, *, action="enrolment_changed") -> None:
+    from_status = enrolment.status
+    enrolment.status = to_status
+    _keep_history(enrolment, from_status, actor, reason)
     record_event(
         action,
         enrolment,
@@ -393,15 +397,7 @@ def enrol_case(offering: Offering, case: Case, actor: User, reason: str | None =
     enrolment.offering = locked
     db.session.add(enrolment)
     db.session.flush()
-    db.session.add(
-        EnrolmentChange(
-            enrolment_id=enrolment.id,
-            from_status=None,
-            to_status=enrolment.status,
-            changed_by_id=actor.id,
-            reason=(reason or "").strip() or None,
-        )
-    )
+    _keep_history(enrolment, None, actor, reason)
     record_event(
         "case_waitlisted" if full else "case_enrolled",
         enrolment,

@@ -19,7 +19,7 @@ from ..cases.page import (
     render_case_file,
 )
 from ..cases.services import load_case_file
-from ..errors import RuleBroken, show_on_form
+from ..errors import RuleBroken, show_on_form, submit_form
 from ..extensions import utcnow
 from ..i18n import format_number, local_today
 from ..security import Role, allow, get_scoped_or_404, menu_item
@@ -226,15 +226,13 @@ def _back(offering: Offering, anchor: str):
 
 def _submit(offering, form_key, form, action, done, anchor, row=None):
     """Run ``action(form)`` for a valid form of the offering page, then go back to it."""
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except RuleBroken as error:
-            show_on_form(form, error)
-        else:
-            flash(done, "success")
-            return _back(offering, anchor)
-    return _offering_page(offering, failed_row=row, **{form_key: form})
+    return submit_form(
+        form,
+        action,
+        done,
+        lambda: _back(offering, anchor),
+        lambda: _offering_page(offering, failed_row=row, **{form_key: form}),
+    )
 
 
 @bp.route("/offerings/<int:offering_id>/sessions", methods=["POST"])
