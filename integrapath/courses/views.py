@@ -188,7 +188,6 @@ def _offering_page(offering: Offering, **forms):
     blank = {
         "enrol_form": lambda: EnrolForm(formdata=None),
         "session_form": lambda: SessionForm(formdata=None),
-        "cancel_form": lambda: CancelSessionForm(formdata=None, prefix="cancel"),
         "leave_form": lambda: LeaveForm(formdata=None, prefix="leave"),
         "result_form": lambda: ResultForm(formdata=None),
     }
@@ -263,16 +262,14 @@ def _own_session(session_id: int) -> CourseSession:
 @provider_only
 def move_session(session_id: int):
     session = _own_session(session_id)
-    return _submit(
-        session.offering,
-        "session_form",
-        SessionForm(),
+    return _submit_on_session(
+        session,
+        "move_form",
+        SessionForm(prefix="move"),
         lambda form: services.move_session(
             session, form.date.data, form.starts_at.data, form.ends_at.data, current_user
         ),
         _("Session moved."),
-        "sessions",
-        row=session.id,
     )
 
 
@@ -280,14 +277,22 @@ def move_session(session_id: int):
 @provider_only
 def cancel_session(session_id: int):
     session = _own_session(session_id)
-    return _submit(
-        session.offering,
+    return _submit_on_session(
+        session,
         "cancel_form",
         CancelSessionForm(prefix="cancel"),
         lambda form: services.cancel_session(session, form.reason.data, current_user),
         _("Session cancelled."),
-        "sessions",
-        row=session.id,
+    )
+
+
+def _submit_on_session(session, form_key, form, action, done):
+    return submit_form(
+        form,
+        action,
+        done,
+        lambda: redirect(url_for("courses.attendance", session_id=session.id)),
+        lambda: _session_page(session, **{form_key: form}),
     )
 
 
@@ -409,16 +414,28 @@ def attendance(session_id: int):
                     "warning",
                 )
             return redirect(url_for("courses.attendance", session_id=session.id))
+    return _session_page(session, register)
+
+
+# How each mark looks on the attendance page: a coloured toggle per choice.
+MARK_STYLES = {"present": "success", "late": "primary", "excused": "secondary", "absent": "danger"}
+
+
+def _session_page(session, register=None, **forms):
+    register = services.register_of(session) if register is None else register
     return render_template(
         "courses/attendance.html",
         session=session,
         register=register,
         views=services.participants(register),
         marks=services.marks_of(session),
-        statuses=list(AttendanceStatus),
-        today=today,
+        choices=[(s.value, str(s.label), MARK_STYLES[s.value]) for s in AttendanceStatus],
+        today=local_today(),
         locale=_locale(),
         upload_form=AttendanceUploadForm(formdata=None),
+        move_form=forms.get("move_form")
+        or SessionForm(formdata=None, prefix="move", obj=session, date=session.date),
+        cancel_form=forms.get("cancel_form") or CancelSessionForm(formdata=None, prefix="cancel"),
     )
 
 

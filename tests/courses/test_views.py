@@ -408,3 +408,30 @@ def test_a_provider_schedules_a_run_whose_sessions_appear(
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert page.count("Move or cancel") == 4
+
+
+def test_provider_moves_and_cancels_a_future_session_from_its_page(
+    auth, client, provider, make_offering, today
+):
+    offering = make_offering(provider)
+    sessions = {s.date: s for s in db.session.scalars(
+        select(CourseSession).where(CourseSession.offering_id == offering.id))}  # fmt: skip
+    later, last = sessions[today + timedelta(days=3)], sessions[today + timedelta(days=4)]
+    auth.login(provider)
+    page = f"/courses/sessions/{later.id}/attendance"
+    assert "Move or cancel" in client.get(page).get_data(as_text=True)
+    moved = auth.post(f"/courses/sessions/{later.id}/move", {
+        "move-date": (today + timedelta(days=30)).isoformat(), "move-starts_at": "14:00",
+        "move-ends_at": "13:00"}, token_from=page)  # fmt: skip
+    assert "A session must end after it starts." in moved.get_data(as_text=True)
+    auth.post(f"/courses/sessions/{later.id}/move", {
+        "move-date": (today + timedelta(days=30)).isoformat(), "move-starts_at": "14:00",
+        "move-ends_at": "16:00"}, token_from=page)  # fmt: skip
+    auth.post(f"/courses/sessions/{last.id}/cancel", {"cancel-reason": "Public holiday"},
+              token_from=page)  # fmt: skip
+    db.session.expire_all()
+    assert later.date == today + timedelta(days=30) and later.starts_at.hour == 14
+    assert last.cancelled and last.cancel_reason == "Public holiday"
+    assert "Public holiday" in client.get(f"/courses/offerings/{offering.id}").get_data(
+        as_text=True
+    )
