@@ -948,6 +948,16 @@ class Register:
     def held(self, today: date) -> list[CourseSession]:
         return [s for s in self.sessions if not s.cancelled and s.date <= today]
 
+    @property
+    def overall(self) -> Rates:
+        """The offering's rates: every participant's sessions since they joined, together."""
+        total = Rates()
+        for rates in self.rates.values():
+            total.held += rates.held
+            for status, count in rates.counts.items():
+                total.counts[status] += count
+        return total
+
 
 def offering_register(offering: Offering, today: date) -> Register:
     """The register of ``offering`` in a fixed number of queries, whatever its size."""

@@ -260,6 +260,8 @@ def test_rates_count_sessions_since_enrolment_and_keep_excused_apart(
     assert rates[late_joiner.id].held == 3
     assert rates[late_joiner.id].attendance_rate == pytest.approx(2 / 3)
     assert rates[late_joiner.id].missed == [today - timedelta(days=1)]
+    overall = services.offering_register(offering, today).overall
+    assert (overall.held, overall.attended, overall.committed) == (12, 8, 11)
 
 
 def test_someone_who_cannot_reach_the_threshold_any_more_is_on_the_alert_list(
