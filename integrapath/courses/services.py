@@ -762,7 +762,7 @@ def rates_of(enrolments: list[Enrolment], today: date) -> dict[int, Rates]:
         )
     }
     by_offering = defaultdict(list)
-    for session in sessions:
+    for session in sorted(sessions, key=lambda row: row.date):
         by_offering[session.offering_id].append(session)
     rates = {}
     for enrolment in enrolments:
@@ -770,9 +770,7 @@ def rates_of(enrolments: list[Enrolment], today: date) -> dict[int, Rates]:
         rates[enrolment.id] = rate
         if enrolment.enrolled_on is None:
             continue
-        for session_id, _offering, day, was_taken in sorted(
-            by_offering[enrolment.offering_id], key=lambda row: row.date
-        ):
+        for session_id, _offering, day, was_taken in by_offering[enrolment.offering_id]:
             if day < enrolment.enrolled_on:
                 continue
             if day > today or (not was_taken and day == today):

@@ -196,7 +196,7 @@ def _offering_page(offering: Offering, **forms):
         offering=offering,
         register=register,
         views=services.participants(register.enrolments),
-        levels=list(CefrLevel),
+        levels=[(level.value, str(level.label)) for level in CefrLevel],
         today=today,
         locale=_locale(),
         failed_row=forms.pop("failed_row", None),
