@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import Select
 
 from ..errors import submit_form
+from .forms import CaseloadFilterForm
 from .models import Case
 from .services import record_case_view
 
@@ -45,6 +47,55 @@ class Notice:
 # Notices at the top of the caseload (e.g. transfers waiting for an answer): each takes the
 # signed-in user and returns a Notice, or None.
 CASELOAD_NOTICES: list[Callable[[Any], Notice | None]] = []
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """Filters a domain above ``cases`` adds to the caseload (a CEFR level, a housing situation).
+
+    ``fields`` are unbound WTForms fields by name, shown under "More filters"; ``narrow`` takes
+    the caseload select and the values of those fields, and is called only when one of them
+    is filled in. Filters that reveal sensitive data name the audit action their use records.
+    """
+
+    fields: dict[str, Any]
+    narrow: Callable[[Select, dict[str, Any]], Select]
+    audited_as: str | None = None
+
+
+CASELOAD_FILTERS: list[CaseloadFilter] = []
+_filter_form: list[type[CaseloadFilterForm]] = []  # built on first use, then reused
+
+
+def add_caseload_filter(caseload_filter: CaseloadFilter) -> None:
+    CASELOAD_FILTERS.append(caseload_filter)
+    _filter_form.clear()
+
+
+def caseload_filter_form() -> type[CaseloadFilterForm]:
+    """The caseload's filter form with the fields of every added filter."""
+    if not _filter_form:
+        fields = {name: f for added in CASELOAD_FILTERS for name, f in added.fields.items()}
+        _filter_form.append(type("CaseloadFilterForm", (CaseloadFilterForm,), fields))
+    return _filter_form[0]
+
+
+def added_filter_names() -> list[str]:
+    return [name for added in CASELOAD_FILTERS for name in added.fields]
+
+
+def _filled(value) -> bool:
+    return value not in (None, "", False, [])
+
+
+def caseload_narrowing(form) -> list[tuple[CaseloadFilter, Callable[[Select], Select]]]:
+    """The added filters the user filled in, each with its narrowing of the select."""
+    chosen = []
+    for added in CASELOAD_FILTERS:
+        values = {name: form[name].data for name in added.fields}
+        if any(_filled(value) for value in values.values()):
+            chosen.append((added, lambda statement, a=added, v=values: a.narrow(statement, v)))
+    return chosen
 
 
 def add_section(section: CaseSection) -> None:

@@ -367,6 +367,8 @@ class CaseloadFilters:
     flag: str | None = None
     permit_expiring: bool = False
     sort: str = "name"
+    # Filters added by higher domains (cases.page.CaseloadFilter), ready to apply.
+    narrowing: tuple[Callable[[Select], Select], ...] = ()
 
 
 # Each order ends with the id, so that "Next" continues from the last row shown.
@@ -429,6 +431,8 @@ def caseload_query(
             Case.permit_expires_on.is_not(None),
             Case.permit_expires_on <= today + timedelta(days=PERMIT_WARNING_DAYS),
         )
+    for narrow in filters.narrowing:
+        statement = narrow(statement)
     return ordered(statement, caseload_order(filters))
 
 
