@@ -575,6 +575,7 @@ def _case_courses(case) -> dict:
     return {
         "enrolments": enrolments,
         "course_rates": services.rates_of(enrolments, local_today()),
+        "enrolment_history": services.enrolment_history(enrolments),
         "suggestions": services.suggested_offerings(case, current_user),
         "locale": _locale(),
     }

@@ -256,6 +256,8 @@ def test_a_freed_place_is_announced_on_the_caseworkers_caseload(
               token_from=f"/courses/offerings/{offering.id}")  # fmt: skip
     caseload = client.get("/cases/").get_data(as_text=True)
     assert "1 of your people got a place that became free on a course." in caseload
+    history = client.get(f"/cases/{waiting.case_id}").get_data(as_text=True)
+    assert "On the waiting list" in history and "A place became free" in history
     alerts = client.get("/courses/alerts").get_data(as_text=True)
     assert "Places that became free" in alerts
     db.session.commit()
@@ -427,3 +429,20 @@ def test_provider_moves_and_cancels_a_future_session_from_its_page(
     assert "Public holiday" in client.get(f"/courses/offerings/{offering.id}").get_data(
         as_text=True
     )
+
+
+def test_the_case_file_runs_as_many_queries_with_one_course_as_with_five(
+    auth, client, provider, make_offering, make_case, make_user, enrol, count_queries
+):
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker)
+    enrol(make_offering(provider), case, caseworker)
+    auth.login(caseworker)
+    with count_queries() as one:
+        assert client.get(f"/cases/{case.id}").status_code == 200
+    for _ in range(4):
+        enrol(make_offering(provider), case, caseworker)
+    with count_queries() as five:
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert page.count("Changes</summary>") == 5
+    assert len(five) == len(one)
