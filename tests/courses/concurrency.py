@@ -77,6 +77,14 @@ def committed_offering(app, engine, *, capacity: int, people: int, code="CCUR") 
         )  # fmt: skip
 
 
+def run_together(threads) -> None:
+    """Start the threads (each waits at a barrier for the others) and wait for them all."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
 def drop_committed(engine, committed: Committed) -> None:
     town = {"town": committed.municipality_id}
     with engine.begin() as connection:

@@ -106,7 +106,7 @@ def test_twenty_caseworkers_at_once_never_overfill_three_places(app, make_munici
     other 17 wait in the order they came."""
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
-    from tests.courses.concurrency import committed_offering, drop_committed
+    from tests.courses.concurrency import committed_offering, drop_committed, run_together
 
     with app.app_context():
         engine = db.engine
@@ -142,10 +142,7 @@ def test_twenty_caseworkers_at_once_never_overfill_three_places(app, make_munici
         for n, case_id in enumerate(setup.case_ids)
     ]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        run_together(threads)
         assert errors == []
         with engine.connect() as connection:
             rows = (
@@ -391,7 +388,7 @@ def test_two_people_saving_the_same_session_at_once_leave_one_row_each(app):
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
     from sqlalchemy.orm import Session
 
-    from tests.courses.concurrency import committed_offering, drop_committed
+    from tests.courses.concurrency import committed_offering, drop_committed, run_together
 
     with app.app_context():
         engine = db.engine
@@ -431,10 +428,7 @@ def test_two_people_saving_the_same_session_at_once_leave_one_row_each(app):
         threading.Thread(target=save, args=(setup.provider_ids[1], LATE)),
     ]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        run_together(threads)
         assert errors == []
         with engine.connect() as connection:
             rows = connection.execute(
