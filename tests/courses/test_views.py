@@ -446,3 +446,16 @@ def test_the_case_file_runs_as_many_queries_with_one_course_as_with_five(
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("Changes</summary>") == 5
     assert len(five) == len(one)
+
+
+def test_the_result_page_shows_the_saved_result_and_keeps_errors_next_to_fields(
+    auth, client, provider, running
+):
+    offering, _cases, enrolments, _ = running
+    auth.login(provider)
+    url = f"/courses/enrolments/{enrolments[0].id}/result"
+    refused = auth.post(url, {"passed": "yes", "certificate_number": "X-1"})
+    assert "Give who issued the certificate." in refused.get_data(as_text=True)
+    auth.post(url, {"passed": "no", "certificate_number": "", "certificate_issuer": ""})
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<option selected value="no">|<option value="no" selected>', page)
