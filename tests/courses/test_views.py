@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from integrapath.cases.models import ConsentMethod, ConsentPurpose, NoteCategory
 from integrapath.cases.services import add_note, record_consent
+from integrapath.courses import spreadsheets
 from integrapath.courses.models import (
     Attendance,
     AttendanceStatus,
@@ -173,7 +174,7 @@ def _answers(auth, client, method, url):
 
 @pytest.mark.parametrize("who", ["other provider", "foreign provider", "foreign caseworker"])
 def test_course_pages_answer_404_outside_their_provider_and_municipality(
-    auth, client, provider, running, make_user, make_municipality, today, who
+    app, auth, client, provider, running, make_user, make_municipality, today, who
 ):
     offering, _cases, enrolments, _ = running
     session = _todays_session(offering, today)
@@ -183,8 +184,13 @@ def test_course_pages_answer_404_outside_their_provider_and_municipality(
         "foreign provider": lambda: make_user(Role.PROVIDER, in_municipality=elsewhere),
         "foreign caseworker": lambda: make_user(Role.CASEWORKER, in_municipality=elsewhere),
     }[who]()
+    with app.test_request_context():
+        table = spreadsheets.read_attendance(b"Reference,Attendance\nX,present\n", "en")
+        upload = spreadsheets.store_upload(session, "a.csv", table, provider)
+        db.session.commit()
     auth.login(stranger)
-    for method, url, roles in _course_urls(offering, session, enrolments[0], with_roles=True):
+    urls = _course_urls(offering, session, enrolments[0], upload.id, with_roles=True)
+    for method, url, roles in urls:
         # A page of the stranger's role answers 404: nothing confirms the object exists.
         expected = 404 if stranger.role in roles else 403
         assert _answers(auth, client, method, url) == expected, url
