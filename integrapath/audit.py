@@ -52,6 +52,10 @@ ACTION_LABELS = {
     "portal_access_opened": _l("Portal access opened"),
     "portal_link_renewed": _l("New portal activation link"),
     "account_moved": _l("Account moved to another municipality"),
+    "housing_recorded": _l("Housing situation recorded"),
+    "health_access_recorded": _l("Health access recorded"),
+    "civic_status_recorded": _l("Residence status or participation recorded"),
+    "child_education_recorded": _l("Child's education recorded"),
 }
 
 
