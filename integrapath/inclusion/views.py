@@ -210,7 +210,7 @@ add_caseload_filter(
                 default="",
             ),
             "housing_months": IntegerField(
-                _l("In it for at least (months)"),
+                _l("In this situation for at least (months)"),
                 validators=[Optional(), NumberRange(min=1, max=600)],
             ),
             "health_insurance": SelectField(
