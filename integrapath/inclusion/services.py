@@ -206,6 +206,16 @@ def cases_in_housing(
     )
 
 
+def housing_condition(
+    situation: HousingSituation, on_date: date, since_at_least: date | None = None
+) -> sa.ColumnElement[bool]:
+    """Return the correlated form of ``cases_in_housing``, a condition on ``Case`` rows, for
+    lists that stop early (a page of the caseload, a capped count)."""
+    return sa.exists(
+        cases_in_housing(situation, on_date, since_at_least).where(HousingRecord.case_id == Case.id)
+    )
+
+
 # -- statuses: health access and civic participation -------------------------------------------
 
 
@@ -289,6 +299,20 @@ def cases_holding(status: Status, on_date: date | None = None) -> Select:
     """Return a select of the ids of the cases for which ``status`` holds on ``on_date``
     (now, without a date); "does not hold" is ``Case.id.not_in(...)`` of it."""
     return select(StatusRecord.case_id).where(
+        StatusRecord.status == Status(status),
+        StatusRecord.holds.is_(True),
+        _latest(StatusRecord, on_date, "status"),
+    )
+
+
+def holding_condition(status: Status, on_date: date | None = None) -> sa.ColumnElement[bool]:
+    """Return a condition on ``Case`` rows: ``status`` holds for the case on ``on_date``.
+
+    The correlated form of ``cases_holding`` for lists that stop early (a page of the
+    caseload, a capped count): each case is one index probe, negated or not.
+    """
+    return sa.exists().where(
+        StatusRecord.case_id == Case.id,
         StatusRecord.status == Status(status),
         StatusRecord.holds.is_(True),
         _latest(StatusRecord, on_date, "status"),

@@ -181,12 +181,8 @@ def _narrow(statement, values):
     if values["housing"]:
         months = values["housing_months"]
         statement = statement.where(
-            Case.id.in_(
-                services.cases_in_housing(
-                    values["housing"],
-                    today,
-                    services.months_before(today, months) if months else None,
-                )
+            services.housing_condition(
+                values["housing"], today, services.months_before(today, months) if months else None
             )
         )
     for name, status in (
@@ -194,10 +190,8 @@ def _narrow(statement, values):
         ("long_term_residence", Status.LONG_TERM_RESIDENCE),
     ):
         if values[name]:
-            holding = services.cases_holding(status, today)
-            statement = statement.where(
-                Case.id.in_(holding) if values[name] == "yes" else Case.id.not_in(holding)
-            )
+            holding = services.holding_condition(status, today)
+            statement = statement.where(holding if values[name] == "yes" else ~holding)
     return statement
 
 
