@@ -371,6 +371,14 @@ def civic_lines(case: Case) -> list[StatusLine]:
     return status_lines(case, CIVIC_STATUSES)
 
 
+def shared_with_newcomer(case: Case) -> tuple[HousingRecord | None, list[StatusLine]]:
+    """Return what the newcomer's portal shows of these records: the current housing and the
+    statuses that hold now — never the sensitive health ones."""
+    shown = tuple(status for status in Status if status not in SENSITIVE_STATUSES)
+    holding = [line for line in status_lines(case, shown) if line.current.holds]
+    return current_housing(case), holding
+
+
 # -- children's education ----------------------------------------------------------------------
 
 

@@ -177,3 +177,24 @@ def test_case_page_queries_stay_the_same_as_records_grow(
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Shared flat" in page
     assert len(many) == len(few)
+
+
+def test_the_newcomer_sees_their_housing_and_statuses_but_never_health_needs(
+    auth, client, make_user, make_case
+):
+    migrant = make_user(Role.MIGRANT)
+    case = make_case()
+    worker = db.session.get(type(migrant), case.caseworker_id)
+    case.account_id = migrant.id
+    services.record_housing(case, "social_housing", date(2025, 7, 1), True, "flat 3", worker)
+    services.record_status(case, Status.HEALTH_INSURANCE, True, date(2025, 2, 1), None, worker)
+    services.record_status(case, Status.HEALTH_REFERRAL, True, date(2025, 3, 1), None, worker)
+    services.record_status(case, Status.NATURALISED, False, date(2025, 3, 1), None, worker)
+    db.session.commit()
+    auth.login(migrant)
+    page = client.get("/my/").get_data(as_text=True)
+    assert "Social housing" in page
+    assert "Registered with health insurance" in page
+    assert "Referred to a health or support service" not in page
+    assert "Naturalised" not in page  # recorded as not holding
+    assert "flat 3" not in page  # notes stay with the office
