@@ -60,6 +60,19 @@ def _check_since(case: Case, since: date, actor: User) -> None:
         raise InclusionError(_l("This date is before the person's birth."), "since")
 
 
+def _add_record(model, case_id: int, since: date, note: str | None, actor: User, **values):
+    """Add one change of ``model`` (a housing, status or education record) to the session."""
+    record = model(
+        case_id=case_id,
+        since=since,
+        note=(note or "").strip() or None,
+        recorded_by_id=actor.id,
+        **values,
+    )
+    db.session.add(record)
+    return record
+
+
 def _latest(model, on_date: date | None, *same: str) -> sa.ColumnElement[bool]:
     """True for the rows of ``model`` that are the latest of their case (and of the same
     ``same`` columns) on ``on_date`` (or of all, without a date)."""
@@ -112,16 +125,11 @@ def record_housing(
     records = []
     for person in cases:
         before = current_housing(person)
-        record = HousingRecord(
-            case_id=person.id,
-            situation=situation,
-            adequate=adequate,
-            since=since,
-            note=(note or "").strip() or None,
-            recorded_by_id=actor.id,
+        records.append(
+            _add_record(
+                HousingRecord, person.id, since, note, actor, situation=situation, adequate=adequate
+            )
         )
-        db.session.add(record)
-        records.append(record)
         record_event(
             "housing_recorded",
             person,
@@ -149,24 +157,20 @@ def housing_history(case: Case, limit: int = HISTORY_LIMIT) -> list[HousingRecor
     )
 
 
-def housing_on(case_or_id: Case | int, on_date: date) -> HousingRecord | None:
-    """Return the housing record in force on ``on_date``, or None when nothing is recorded."""
+def housing_on(case_or_id: Case | int, on_date: date | None) -> HousingRecord | None:
+    """Return the housing record in force on ``on_date`` (the latest of all with None), or
+    None when nothing is recorded by then."""
+    statement = select(HousingRecord).where(HousingRecord.case_id == _case_id(case_or_id))
+    if on_date is not None:
+        statement = statement.where(HousingRecord.since <= on_date)
     return db.session.scalar(
-        select(HousingRecord)
-        .where(HousingRecord.case_id == _case_id(case_or_id), HousingRecord.since <= on_date)
-        .order_by(HousingRecord.since.desc(), HousingRecord.id.desc())
-        .limit(1)
+        statement.order_by(HousingRecord.since.desc(), HousingRecord.id.desc()).limit(1)
     )
 
 
 def current_housing(case_or_id: Case | int) -> HousingRecord | None:
     """Return the latest housing record of the case, or None."""
-    return db.session.scalar(
-        select(HousingRecord)
-        .where(HousingRecord.case_id == _case_id(case_or_id))
-        .order_by(HousingRecord.since.desc(), HousingRecord.id.desc())
-        .limit(1)
-    )
+    return housing_on(case_or_id, None)
 
 
 def housing_situations_on(cases: Select, on_date: date) -> Select:
@@ -237,15 +241,7 @@ def record_status(
     before = status_on(case, status)
     if before is not None and before.holds == holds and before.since <= since:
         raise InclusionError(_l("This is already recorded."), "holds")
-    record = StatusRecord(
-        case_id=case.id,
-        status=status,
-        holds=holds,
-        since=since,
-        note=(note or "").strip() or None,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(record)
+    record = _add_record(StatusRecord, case.id, since, note, actor, status=status, holds=holds)
     db.session.flush()
     record_event(
         "health_access_recorded" if status in HEALTH_STATUSES else "civic_status_recorded",
@@ -449,15 +445,15 @@ def record_child_education(
         if since.year < dependant.birth_year:
             raise InclusionError(_l("This date is before the person's birth."), "since")
         name = dependant.name
-    record = ChildEducationRecord(
-        case_id=case.id,
+    record = _add_record(
+        ChildEducationRecord,
+        case.id,
+        since,
+        note,
+        actor,
         dependant_id=dependant.id if dependant else None,
         stage=stage,
-        since=since,
-        note=(note or "").strip() or None,
-        recorded_by_id=actor.id,
     )
-    db.session.add(record)
     db.session.flush()
     record_event(
         "child_education_recorded",
