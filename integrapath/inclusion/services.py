@@ -213,11 +213,12 @@ def cases_in_housing(
 def housing_condition(
     situation: HousingSituation, on_date: date, since_at_least: date | None = None
 ) -> sa.ColumnElement[bool]:
-    """Return the correlated form of ``cases_in_housing``, a condition on ``Case`` rows, for
-    lists that stop early (a page of the caseload, a capped count)."""
-    return sa.exists(
-        cases_in_housing(situation, on_date, since_at_least).where(HousingRecord.case_id == Case.id)
-    )
+    """Return ``cases_in_housing`` as a condition on ``Case`` rows (for the caseload).
+
+    An IN over the set rather than a correlated probe: the set is found through the
+    (situation, since) index once, and both databases estimate its size well.
+    """
+    return Case.id.in_(cases_in_housing(situation, on_date, since_at_least))
 
 
 # -- statuses: health access and civic participation -------------------------------------------
@@ -302,11 +303,9 @@ def cases_holding(status: Status, on_date: date | None = None) -> Select:
 
 
 def holding_condition(status: Status, on_date: date | None = None) -> sa.ColumnElement[bool]:
-    """Return a condition on ``Case`` rows: ``status`` holds for the case on ``on_date``.
-
-    The correlated form of ``cases_holding`` for lists that stop early (a page of the
-    caseload, a capped count): each case is one index probe, negated or not.
-    """
+    """Return ``cases_holding`` as a condition on ``Case`` rows (negate it for "does not
+    hold"): a correlated EXISTS, one probe of the (case_id, status, since, id) index per
+    case, so a page of the caseload and its capped count stop early."""
     return sa.exists().where(
         StatusRecord.case_id == Case.id,
         StatusRecord.status == Status(status),
