@@ -37,7 +37,7 @@ from .models import (
     StatusRecord,
 )
 
-HISTORY_LIMIT = 50  # changes shown per section; the timeline keeps them all
+HISTORY_LIMIT = 50  # changes shown per section; the audit trail keeps every one
 ADULT_AGE = 18
 
 
@@ -117,6 +117,7 @@ def record_housing(
                 .where(
                     HouseholdLink.case_id == case.id,
                     Case.municipality_id == case.municipality_id,
+                    Case.date_of_birth <= since,  # a child born later moved in by birth
                 )
                 .order_by(Case.id)
             )

@@ -68,6 +68,15 @@ def test_a_family_move_is_recorded_on_every_linked_file_and_on_each_timeline(wor
     assert action_label("housing_recorded") == "Housing situation recorded"
 
 
+def test_a_family_move_before_a_childs_birth_leaves_the_childs_file_alone(worker, make_case):
+    mother = make_case(caseworker=worker)
+    baby = make_case(caseworker=worker, date_of_birth=date(2025, 9, 1))
+    link_household(mother, baby, Relation.CHILD, worker)
+    _house(mother, SOCIAL, date(2025, 6, 1), worker, household=True)
+    assert services.current_housing(mother).situation == SOCIAL
+    assert services.current_housing(baby) is None
+
+
 def test_housing_cannot_be_dated_in_the_future_or_before_birth(worker, make_case, today):
     case = make_case(caseworker=worker, date_of_birth=date(1990, 1, 1))
     with pytest.raises(InclusionError):
