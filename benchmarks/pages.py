@@ -32,6 +32,12 @@ PAGES = [
         "caseworker",
         "/cases/?caseworker=&permit_expiring=y&sort=permit",
     ),  # fmt: skip
+    Page(
+        "caseload: temporary accommodation 12 months",
+        "caseworker",
+        "/cases/?caseworker=&housing=temporary_accommodation&housing_months=12",
+    ),
+    Page("caseload: no health insurance", "caseworker", "/cases/?caseworker=&health_insurance=no"),
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),

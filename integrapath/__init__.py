@@ -82,10 +82,19 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .courses.views import bp as courses_bp
+    from .inclusion.views import bp as inclusion_bp
     from .portal.views import bp as portal_bp
     from .transfers.views import bp as transfers_bp
 
-    for blueprint in (auth_bp, admin_bp, cases_bp, transfers_bp, courses_bp, portal_bp):
+    for blueprint in (
+        auth_bp,
+        admin_bp,
+        cases_bp,
+        transfers_bp,
+        inclusion_bp,
+        courses_bp,
+        portal_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

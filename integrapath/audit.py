@@ -67,6 +67,10 @@ ACTION_LABELS = {
     "attendance_corrected": _l("Attendance corrected"),
     "attendance_uploaded": _l("Attendance file uploaded"),
     "result_recorded": _l("Course result recorded"),
+    "housing_recorded": _l("Housing situation recorded"),
+    "health_access_recorded": _l("Health access recorded"),
+    "civic_status_recorded": _l("Residence status or participation recorded"),
+    "child_education_recorded": _l("Child's education recorded"),
 }
 
 
