@@ -52,6 +52,12 @@ ACTION_LABELS = {
     "portal_access_opened": _l("Portal access opened"),
     "portal_link_renewed": _l("New portal activation link"),
     "account_moved": _l("Account moved to another municipality"),
+    "language_level_recorded": _l("Language level recorded"),
+    "qualification_added": _l("Qualification added"),
+    "recognition_moved": _l("Recognition step recorded"),
+    "compensation_measure_updated": _l("Compensation measure changed"),
+    "skills_profile_saved": _l("Skills profile saved"),
+    "employment_status_recorded": _l("Employment status recorded"),
 }
 
 
