@@ -236,6 +236,9 @@ def move_recognition(
         a full recognition after a partial one while a measure is not completed.
     """
     from_state = qualification.recognition_state
+    measures = db.session.scalars(
+        select(CompensationMeasure).where(CompensationMeasure.qualification_id == qualification.id)
+    ).all()
     if to_state not in TRANSITIONS[from_state]:
         raise RuleBroken(
             _l(
@@ -250,14 +253,14 @@ def move_recognition(
             _l("A comparability statement is only for professions that are not regulated."),
             "to_state",
         )
-    if to_state == S.PARTIALLY_RECOGNISED and measure is None and not qualification.measures:
+    if to_state == S.PARTIALLY_RECOGNISED and measure is None and not measures:
         raise RuleBroken(
             _l("A partial recognition needs at least one compensation measure."), "measure"
         )
     if (
         from_state == S.PARTIALLY_RECOGNISED
         and to_state == S.RECOGNISED
-        and any(item.status != MeasureStatus.COMPLETED for item in qualification.measures)
+        and any(item.status != MeasureStatus.COMPLETED for item in measures)
     ):
         raise RuleBroken(
             _l("Every compensation measure must be completed before full recognition."),
@@ -277,15 +280,16 @@ def move_recognition(
         qualification.decision = (note or "").strip() or None
         qualification.decision_reference = (reference or "").strip() or None
     if measure is not None:
-        qualification.measures.append(CompensationMeasure(kind=measure))
+        db.session.add(CompensationMeasure(qualification_id=qualification.id, kind=measure))
     step = RecognitionStep(
+        qualification_id=qualification.id,
         from_state=from_state,
         to_state=to_state,
         on=on,
         note=(note or "").strip() or None,
         recorded_by_id=actor.id,
     )
-    qualification.steps.append(step)
+    db.session.add(step)
     db.session.flush()
     record_event(
         "recognition_moved",

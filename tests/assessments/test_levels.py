@@ -1,6 +1,6 @@
 """CEFR levels: recorded per skill or for all five at once; the current level is the latest."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -93,9 +93,7 @@ def test_a_certified_exam_needs_its_certificate_number(auth, caseworker, make_ca
     assert "A certified exam needs the certificate number." in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(LanguageAssessment.id))) == 0
     data["level-certificate_number"] = "DTZ-123"
-    response = auth.post(
-        f"/cases/{case.id}/language-levels", data, token_from=f"/cases/{case.id}"
-    )
+    response = auth.post(f"/cases/{case.id}/language-levels", data, token_from=f"/cases/{case.id}")
     assert response.status_code == 302
 
 
@@ -105,14 +103,18 @@ def test_a_level_in_the_future_is_refused(app_ctx, caseworker, make_case, today)
         _record(case, caseworker, CefrLevel.A1, today + timedelta(days=1))
 
 
-def test_the_history_shows_as_a_chart_and_as_a_table(
-    app_ctx, caseworker, client, make_case, today
-):
+def test_the_history_shows_as_a_chart_and_as_a_table(app_ctx, caseworker, client, make_case, today):
     case = make_case(caseworker=caseworker)
     _record(case, caseworker, CefrLevel.A1, today - timedelta(days=200))
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "<svg viewBox" not in page  # one date is no line
-    _record(case, caseworker, CefrLevel.A2, today - timedelta(days=50), source=AssessmentSource.COURSE_EXAM)
+    _record(
+        case,
+        caseworker,
+        CefrLevel.A2,
+        today - timedelta(days=50),
+        source=AssessmentSource.COURSE_EXAM,
+    )
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("<polyline") == 5
     assert 'role="img" aria-labelledby="chart-de-caption"' in page
@@ -154,12 +156,18 @@ def test_at_least_b1_in_every_skill_is_one_filter_of_the_caseload(
     everywhere = make_case(caseworker=caseworker, family_name="Everywhere")
     _levels(everywhere, caseworker, day, dict.fromkeys(LanguageSkill, CefrLevel.B2))
     one_short = make_case(caseworker=caseworker, family_name="Oneshort")
-    _levels(one_short, caseworker, day, {**dict.fromkeys(LanguageSkill, CefrLevel.C1),
-                                          LanguageSkill.WRITING: CefrLevel.A2})
+    _levels(
+        one_short,
+        caseworker,
+        day,
+        {**dict.fromkeys(LanguageSkill, CefrLevel.C1), LanguageSkill.WRITING: CefrLevel.A2},
+    )
     four_only = make_case(caseworker=caseworker, family_name="Fouronly")
     _levels(four_only, caseworker, day, {skill: CefrLevel.B1 for skill in list(LanguageSkill)[:4]})
     fell_back = make_case(caseworker=caseworker, family_name="Fellback")
-    _levels(fell_back, caseworker, day - timedelta(days=100), dict.fromkeys(LanguageSkill, CefrLevel.B2))
+    _levels(
+        fell_back, caseworker, day - timedelta(days=100), dict.fromkeys(LanguageSkill, CefrLevel.B2)
+    )
     _levels(fell_back, caseworker, day, {LanguageSkill.READING: CefrLevel.A2})
     english = make_case(caseworker=caseworker, family_name="Englishonly")
     _levels(english, caseworker, day, dict.fromkeys(LanguageSkill, CefrLevel.C2), language="en")
