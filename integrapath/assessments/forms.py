@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import optional_int
-from ..i18n import country_choices, labelled_choices, language_choices
+from ..i18n import country_choices, labelled_choices, language_choices, local_digits
 from ..widgets import OptionListSelect
 from .models import (
     PARTICIPATION_NEEDS,
@@ -87,7 +87,7 @@ class QualificationForm(FlaskForm):
     )
     eqf_level = SelectField(
         _l("EQF level"),
-        choices=lambda: _optional([(level, str(level)) for level in range(1, 9)]),
+        choices=lambda: _optional([(level, local_digits(level)) for level in range(1, 9)]),
         coerce=optional_int,
     )
     regulated = BooleanField(_l("Regulated profession"))

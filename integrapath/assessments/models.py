@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..audit import AuditedField, register_audited_fields
 from ..cases.models import Case
 from ..extensions import UTCDateTime, db, enum_column, utcnow
-from ..i18n import LabelledEnum
+from ..i18n import LabelledEnum, local_digits
 
 
 def _case_in_scope(cls, user):
@@ -90,9 +91,12 @@ class CefrLevel(LabelledEnum):
 
     @classmethod
     def labels(cls):
-        # The CEFR's own names, written the same in every language.
+        # The CEFR's own names, the same in every language but for the digits (B۱ in Persian).
         return {
-            member: member.value.replace("_", "-").upper().replace("PRE", "Pre") for member in cls
+            member: LazyString(
+                local_digits, member.value.replace("_", "-").upper().replace("PRE", "Pre")
+            )
+            for member in cls
         }
 
     @property

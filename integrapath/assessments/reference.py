@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import local_digits
 from .models import IscedField, IscedLevel, IscoGroup
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -118,13 +119,13 @@ def _english(title: str) -> str:
 
 def isced_level_choices() -> list[tuple[int, str]]:
     """ISCED 2011 levels for a select (English titles, marked as such), built once."""
-    return [(code, f"{code} · {_english(title)}") for code, title in _isced_rows()[0]]
+    return [(code, f"{local_digits(code)} · {_english(title)}") for code, title in _isced_rows()[0]]
 
 
 def isced_field_choices() -> list[tuple[str, str]]:
     """ISCED-F 2013 narrow fields for a select (English titles, marked as such)."""
     return [
-        (code, f"{code} · {_english(title)}")
+        (code, f"{local_digits(code)} · {_english(title)}")
         for code, level, title in _isced_rows()[1]
         if level == "narrow"
     ]
@@ -149,5 +150,6 @@ def major_group_choices() -> list[tuple[str, str]]:
     """The ten ISCO-08 major groups for a select, read once per process."""
     language = get_locale().language
     return [
-        (group.code, f"{group.code} · {_title(group, language)}") for group in _major_group_rows()
+        (group.code, f"{local_digits(group.code)} · {_title(group, language)}")
+        for group in _major_group_rows()
     ]
