@@ -42,7 +42,7 @@ def test_the_title_is_in_the_readers_language_or_marked_english(app, auth, clien
 
     for locale, title in (
         ("de", "Akademische und vergleichbare Krankenpflegefachkräfte"),
-        ("ar", "Nursing professionals (English)"),
+        ("ar", "Nursing professionals (بالإنجليزية)"),  # no Arabic ESCO title: English, marked
     ):
         auth.login(make_user(Role.CASEWORKER, preferred_locale=locale))
         found = client.get("/cases/occupations.json?q=Krankenpfleger").get_json()
