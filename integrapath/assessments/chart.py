@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from .models import CefrLevel, LanguageAssessment, LanguageSkill
 
-WIDTH, HEIGHT = 560, 210
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 10, 24
+WIDTH, HEIGHT = 360, 230
+LEFT, RIGHT, TOP, BOTTOM = 52, 14, 12, 26
 # One dash pattern per skill, so that the lines differ without relying on colour alone.
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 5")
 

@@ -66,7 +66,7 @@ class AssessmentForm(FlaskForm):
     organisation = StringField(
         _l("Assessing organisation"), validators=[Optional(), Length(max=120)]
     )
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note on the assessment"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Record level"))
 
 

@@ -13,7 +13,7 @@ from ..accounts.models import Municipality, User
 from ..audit import record_event
 from ..cases.models import Case
 from ..errors import RuleBroken
-from ..extensions import db
+from ..extensions import db, utcnow
 from .models import (
     PARTICIPATION_NEEDS,
     ActivityStatus,
@@ -94,6 +94,7 @@ def record_assessment(case: Case, data: AssessmentData, actor: User) -> list[Lan
     if not data.skills:
         raise RuleBroken(_l("Choose a skill."), "skill")
     certified = data.source == AssessmentSource.CERTIFIED_EXAM
+    recorded_at = utcnow()  # one time for the skills recorded together
     rows = [
         LanguageAssessment(
             case_id=case.id,
@@ -112,6 +113,7 @@ def record_assessment(case: Case, data: AssessmentData, actor: User) -> list[Lan
             organisation=(data.organisation or "").strip() or None,
             note=(data.note or "").strip() or None,
             recorded_by_id=actor.id,
+            recorded_at=recorded_at,
         )
         for skill in data.skills
     ]
@@ -138,6 +140,25 @@ class LanguageLevels:
     language: str
     current: dict[LanguageSkill, LanguageAssessment]
     history: list[LanguageAssessment]
+
+    @property
+    def recorded(self) -> list[tuple[LanguageAssessment, list[LanguageSkill]]]:
+        """The history as it was recorded: skills assessed together (same date, level and
+        source) on one line, oldest first."""
+        lines: list[tuple[LanguageAssessment, list[LanguageSkill]]] = []
+        for row in self.history:
+            last = lines[-1][0] if lines else None
+            if last is not None and (
+                last.assessed_on,
+                last.level,
+                last.source,
+                last.certificate_number,
+                last.recorded_at,
+            ) == (row.assessed_on, row.level, row.source, row.certificate_number, row.recorded_at):
+                lines[-1][1].append(row.skill)
+            else:
+                lines.append((row, [row.skill]))
+        return lines
 
 
 def language_levels(case: Case, host_language: str) -> list[LanguageLevels]:

@@ -182,29 +182,27 @@ add_section(
         "assessments/_qualifications.html",
         LEFT,
         60,
-        forms={
-            "qualification_form": lambda case: page_form(
-                QualificationForm, "qualification", formdata=None
-            ),
-            "step_form": lambda case: page_form(RecognitionStepForm, "step", formdata=None),
-        },
+        forms={"step_form": lambda case: page_form(RecognitionStepForm, "step", formdata=None)},
         context=_qualification_context,
     )
 )
 
 
-@bp.route("/<int:case_id>/qualifications", methods=["POST"])
+@bp.route("/<int:case_id>/qualifications/new", methods=["GET", "POST"])
 @caseworker_only
 def add_qualification(case_id: int):
+    """A page of its own: the form's long lists (countries, fields) would weigh down the file."""
     case = _load_case(case_id)
-    return submit_section(
-        case,
-        "qualification_form",
-        page_form(QualificationForm, "qualification"),
-        lambda form: services.add_qualification(case, form.values(), current_user),
-        _("Qualification added."),
-        "qualifications",
-    )
+    form = QualificationForm()
+    if form.validate_on_submit():
+        try:
+            services.add_qualification(case, form.values(), current_user)
+        except RuleBroken as error:
+            show_on_form(form, error)
+        else:
+            flash(_("Qualification added."), "success")
+            return back_to(case, "qualifications")
+    return render_template("assessments/qualification_form.html", case=case, form=form)
 
 
 @bp.route("/<int:case_id>/qualifications/<int:qualification_id>/steps", methods=["POST"])

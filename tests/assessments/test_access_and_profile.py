@@ -25,7 +25,7 @@ def _assessment_urls(app, case_id: int) -> list[tuple[str, str]]:
 
 
 def test_the_walk_covers_every_assessment_url(app):
-    assert len(_assessment_urls(app, 1)) == 8
+    assert len(_assessment_urls(app, 1)) == 9
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.MIGRANT, Role.ADMIN, "other municipality"])

@@ -93,17 +93,17 @@ def test_a_nurse_goes_from_submitted_through_partial_recognition_to_recognised(
     page = f"/cases/{case.id}"
     assert (
         auth.post(
-            f"/cases/{case.id}/qualifications",
+            f"/cases/{case.id}/qualifications/new",
             {
-                "qualification-title": "Diploma in Nursing",
-                "qualification-country": "SY",
-                "qualification-year": "2014",
-                "qualification-isced_level": "6",
-                "qualification-isced_field": "091",
-                "qualification-regulated": "y",
-                "qualification-documents_available": "y",
+                "title": "Diploma in Nursing",
+                "eqf_level": "",
+                "country": "SY",
+                "year": "2014",
+                "isced_level": "6",
+                "isced_field": "091",
+                "regulated": "y",
+                "documents_available": "y",
             },
-            token_from=page,
         ).status_code
         == 302
     )

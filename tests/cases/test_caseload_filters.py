@@ -19,14 +19,18 @@ def born_in_march(monkeypatch):
     monkeypatch.setattr(page, "_filter_form", [])
     page.add_caseload_filter(
         page.CaseloadFilter(
-            fields={"birth_month": SelectField("Birth month", choices=[("", "Any"), ("3", "March")],
-                                               default="")},
+            fields={
+                "birth_month": SelectField(
+                    "Birth month", choices=[("", "Any"), ("3", "March")], default=""
+                )
+            },
             narrow=lambda statement, values: statement.where(
                 func.extract("month", Case.date_of_birth) == int(values["birth_month"])
             ),
             audited_as="sensitive_flags_searched",
         )
     )
+
 
 def test_an_added_filter_shows_its_field_and_narrows_the_caseload(
     born_in_march, auth, caseworker, client, make_case
@@ -37,15 +41,16 @@ def test_an_added_filter_shows_its_field_and_narrows_the_caseload(
     unfiltered = client.get("/cases/").get_data(as_text=True)
     assert 'name="birth_month"' in unfiltered
     assert "Marchborn" in unfiltered and "Mayborn" in unfiltered
-    assert "<details class=\"mt-3\">" in unfiltered  # more filters stay folded when unused
+    assert '<details class="mt-3">' in unfiltered  # more filters stay folded when unused
 
     filtered = client.get("/cases/?birth_month=3").get_data(as_text=True)
     assert "Marchborn" in filtered and "Mayborn" not in filtered
-    assert "<details class=\"mt-3\" open>" in filtered  # the filter in use is visible
+    assert '<details class="mt-3" open>' in filtered  # the filter in use is visible
     assert '<option selected value="3">' in filtered
 
     export = client.get("/cases/export.csv?birth_month=3").get_data(as_text=True)
     assert "Marchborn" in export and "Mayborn" not in export
+
 
 def test_using_an_added_sensitive_filter_is_audited_and_leaving_it_empty_is_not(
     born_in_march, auth, caseworker, client
@@ -59,6 +64,7 @@ def test_using_an_added_sensitive_filter_is_audited_and_leaving_it_empty_is_not(
     assert searches() == 0
     client.get("/cases/?birth_month=3")
     assert searches() == 1
+
 
 def test_an_invalid_value_of_an_added_filter_shows_an_error_not_a_500(
     born_in_march, auth, caseworker, client, make_case

@@ -137,7 +137,8 @@ CASE_URLS = [
     ("post", "/cases/{id}/reassign"),
     ("post", "/cases/{id}/transfer"),
     ("post", "/cases/{id}/language-levels"),
-    ("post", "/cases/{id}/qualifications"),
+    ("get", "/cases/{id}/qualifications/new"),
+    ("post", "/cases/{id}/qualifications/new"),
     ("post", "/cases/{id}/qualifications/1/steps"),
     ("post", "/cases/{id}/qualifications/1/measures/1"),
     ("post", "/cases/{id}/employment"),
@@ -157,9 +158,8 @@ def test_case_url_table_covers_every_case_route(app):
         for _m, path in CASE_URLS
     }
     normalised = {
-        re.sub(
-            r"<int:(note|link|dependant|consent|qualification|measure)_id>", "<int:x>", route
-        ) for route in routes
+        re.sub(r"<int:(note|link|dependant|consent|qualification|measure)_id>", "<int:x>", route)
+        for route in routes
     }
     assert normalised == covered
 
