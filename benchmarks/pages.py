@@ -29,6 +29,16 @@ PAGES = [
         "caseworker",
         "/cases/?caseworker=&permit_expiring=y&sort=permit",
     ),  # fmt: skip
+    Page(
+        "caseload: unemployed, B1+ in every skill",
+        "caseworker",
+        "/cases/?caseworker=&cefr_language=en&cefr_from=b1&employment=unemployed",
+    ),
+    Page(
+        "caseload: recognition in assessment",
+        "caseworker",
+        "/cases/?caseworker=&recognition=in_assessment",
+    ),
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),

@@ -104,13 +104,15 @@ def search_occupations(query: str) -> list[tuple[str, str]]:
     return [(group.code, occupation_title(group)) for group in groups]
 
 
+# Option lists come from the shipped files themselves (the tables hold the same rows, for the
+# foreign keys and the search): no query, read once per process.
 @lru_cache(maxsize=1)
 def _isced_rows() -> tuple[tuple, tuple]:
-    levels = tuple(db.session.scalars(select(IscedLevel).order_by(IscedLevel.code)))
-    fields = tuple(db.session.scalars(select(IscedField).order_by(IscedField.code)))
-    return tuple((level.code, level.title_en) for level in levels), tuple(
-        (field.code, field.level, field.title_en) for field in fields
+    levels = tuple((int(row["code"]), row["title_en"]) for row in _rows("isced2011_levels.csv"))
+    fields = tuple(
+        (row["code"], row["level"], row["title_en"]) for row in _rows("iscedf2013_fields.csv")
     )
+    return levels, fields
 
 
 def _english(title: str) -> str:
@@ -138,12 +140,11 @@ def isced_field_title(code: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def _major_group_rows() -> tuple[IscoGroup, ...]:
-    groups = tuple(
-        db.session.scalars(select(IscoGroup).where(IscoGroup.level == 1).order_by(IscoGroup.code))
+    return tuple(
+        IscoGroup(**{key: row[key] for key in ("code", *(f"title_{c}" for c in TITLE_LANGUAGES))})
+        for row in _rows("isco08.csv")
+        if row["level"] == "1"
     )
-    for group in groups:
-        db.session.expunge(group)  # kept for the life of the process, apart from any session
-    return groups
 
 
 def major_group_choices() -> list[tuple[str, str]]:
