@@ -415,66 +415,44 @@ add_caseload_filter(
         narrow=_narrow_by_level,
     )
 )
-add_caseload_filter(
-    CaseloadFilter(
-        fields={
-            "recognition": SelectField(
-                _l("Recognition"),
-                choices=_any(lambda: labelled_choices(RecognitionState)),
-                default="",
-            )
-        },
-        narrow=lambda statement, values: statement.where(
-            Case.id.in_(
-                select(Qualification.case_id).where(
-                    Qualification.recognition_state == values["recognition"]
-                )
-            )
-        ),
-    )
-)
 
 
-add_caseload_filter(
-    CaseloadFilter(
-        fields={
-            "isco_major": SelectField(
-                _l("Occupation (ISCO-08 major group)"),
-                choices=_any(major_group_choices),
-                default="",
-            )
-        },
-        # Work experience or the current job.
-        narrow=lambda statement, values: statement.where(
-            Case.id.in_(
-                select(WorkExperience.case_id)
-                .where(WorkExperience.isco_major == values["isco_major"])
-                .union(
-                    select(EmploymentStatus.case_id).where(
-                        EmploymentStatus.current.is_(True),
-                        EmploymentStatus.isco_major == values["isco_major"],
-                    )
-                )
-            )
-        ),
+def _one_choice_filter(name: str, label, choices, cases_with) -> None:
+    """A caseload filter of one select: the cases that ``cases_with(value)`` selects."""
+    add_caseload_filter(
+        CaseloadFilter(
+            fields={name: SelectField(label, choices=_any(choices), default="")},
+            narrow=lambda statement, values: statement.where(Case.id.in_(cases_with(values[name]))),
+        )
     )
+
+
+_one_choice_filter(
+    "recognition",
+    _l("Recognition"),
+    lambda: labelled_choices(RecognitionState),
+    lambda state: select(Qualification.case_id).where(Qualification.recognition_state == state),
 )
-add_caseload_filter(
-    CaseloadFilter(
-        fields={
-            "employment": SelectField(
-                _l("Employment and education"),
-                choices=_any(lambda: labelled_choices(ActivityStatus)),
-                default="",
+_one_choice_filter(
+    "isco_major",
+    _l("Occupation (ISCO-08 major group)"),
+    major_group_choices,
+    # Work experience or the current job.
+    lambda major: (
+        select(WorkExperience.case_id)
+        .where(WorkExperience.isco_major == major)
+        .union(
+            select(EmploymentStatus.case_id).where(
+                EmploymentStatus.current.is_(True), EmploymentStatus.isco_major == major
             )
-        },
-        narrow=lambda statement, values: statement.where(
-            Case.id.in_(
-                select(EmploymentStatus.case_id).where(
-                    EmploymentStatus.current.is_(True),
-                    EmploymentStatus.status == values["employment"],
-                )
-            )
-        ),
-    )
+        )
+    ),
+)
+_one_choice_filter(
+    "employment",
+    _l("Employment and education"),
+    lambda: labelled_choices(ActivityStatus),
+    lambda status: select(EmploymentStatus.case_id).where(
+        EmploymentStatus.current.is_(True), EmploymentStatus.status == status
+    ),
 )
