@@ -124,26 +124,68 @@ def test_the_history_shows_as_a_chart_and_as_a_table(app_ctx, caseworker, client
     assert page.count("<td>All five skills</td>") == 2
 
 
+def _more_of_everything(case, actor, today, number: int) -> None:
+    """One more assessment, qualification with its steps and measure, job status, work."""
+    from integrapath.assessments.models import ActivityStatus, MeasureKind, RecognitionState
+
+    _record(
+        case,
+        actor,
+        list(CefrLevel)[number % 7],
+        today - timedelta(days=number),
+        [list(LanguageSkill)[number % 5]],
+        language=("de", "en")[number % 2],
+    )
+    qualification = services.add_qualification(
+        case, {"title": f"Diploma {number}", "isced_level": 6, "isced_field": "091"}, actor
+    )
+    qualification.authority = "Landesamt"
+    for state in (RecognitionState.SUBMITTED, RecognitionState.IN_ASSESSMENT):
+        services.move_recognition(qualification, state, today, actor)
+    services.move_recognition(
+        qualification,
+        RecognitionState.PARTIALLY_RECOGNISED,
+        today,
+        actor,
+        measure=MeasureKind.APTITUDE_TEST,
+    )
+    services.record_employment_status(
+        case, ActivityStatus.EMPLOYED, today - timedelta(days=number), "9112", actor
+    )
+    services.add_work_experience(case, {"isco_code": "2221", "years": 2}, actor)
+    db.session.commit()
+
+
 def test_the_case_page_runs_as_many_queries_with_40_assessments_as_with_1(
     app_ctx, caseworker, client, make_case, today, count_queries
 ):
     case = make_case(caseworker=caseworker)
-    _record(case, caseworker, CefrLevel.A1, today - timedelta(days=300), [LanguageSkill.READING])
+    _more_of_everything(case, caseworker, today, 0)
     client.get(f"/cases/{case.id}")  # option lists are built once per language
     with count_queries() as few:
         assert client.get(f"/cases/{case.id}").status_code == 200
-    for number in range(39):
-        _record(
-            case,
-            caseworker,
-            list(CefrLevel)[number % 7],
-            today - timedelta(days=number),
-            [list(LanguageSkill)[number % 5]],
-            language=("de", "en")[number % 2],
-        )
+    for number in range(1, 40):
+        _more_of_everything(case, caseworker, today, number)
     with count_queries() as many:
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "History in English" in page
+    assert "History in English" in page and "Diploma 39" in page
+    assert page.count("Aptitude test – Planned") == 40
+    assert len(many) == len(few)
+
+
+def test_the_skills_profile_page_runs_as_many_queries_with_40_entries_as_with_1(
+    app_ctx, caseworker, client, make_case, today, count_queries
+):
+    case = make_case(caseworker=caseworker)
+    _more_of_everything(case, caseworker, today, 0)
+    url = f"/cases/{case.id}/skills-profile?occupation=nurse"
+    client.get(url)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    for number in range(1, 40):
+        _more_of_everything(case, caseworker, today, number)
+    with count_queries() as many:
+        assert client.get(url).get_data(as_text=True).count("Nursing professionals") >= 40
     assert len(many) == len(few)
 
 
