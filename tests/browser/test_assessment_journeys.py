@@ -124,8 +124,9 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
     # The skills profile, with the occupation found by its German title.
     page.get_by_role("link", name=t("Open the skills profile")).click()
     visit.field("Find an occupation").fill("Krankenpfleger")
-    page.get_by_role("button", name=t("Search"), exact=True).click()
     nurse = page.get_by_label(re.compile(r"\(2221\)"))
+    expect(nurse).to_be_visible()  # the script fetched the matches while typing
+    page.get_by_role("button", name=t("Search"), exact=True).click()  # the page finds the same
     nurse.check()
     visit.field("Years").first.fill("6")
     page.get_by_role("button", name=t("Add work experience")).click()
