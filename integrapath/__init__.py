@@ -87,7 +87,13 @@ def register_blueprints(app: Flask) -> None:
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
-        auth_bp, admin_bp, cases_bp, transfers_bp, assessments_bp, courses_bp, portal_bp
+        auth_bp,
+        admin_bp,
+        cases_bp,
+        transfers_bp,
+        assessments_bp,
+        courses_bp,
+        portal_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -227,8 +227,9 @@ def add_cases(
         _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
                       counters, password, ids)  # fmt: skip
         progress(len(batch))
-    advance_sequences(User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent,
-                      LanguageAssessment, EmploymentStatus, WorkExperience, Qualification)
+    advance_sequences(
+        User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES
+    )
     for year, last in counters.items():
         if year in known:
             db.session.execute(
@@ -332,6 +333,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
             db.session.execute(sa.insert(model.__table__), child_rows)
 
 
+ASSESSMENT_TABLES = (LanguageAssessment, EmploymentStatus, WorkExperience, Qualification)
 # Occupations of the generated people (ISCO-08 unit groups) and how often they occur.
 OCCUPATIONS = {"2221": 4, "3221": 4, "2142": 2, "2310": 2, "5120": 6, "7112": 5, "8322": 6,
                "9112": 8, "9329": 5, "7231": 3, "4110": 3, "5223": 5}  # fmt: skip
