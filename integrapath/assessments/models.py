@@ -449,7 +449,10 @@ class EmploymentStatus(db.Model):
 register_audited_fields(
     "Case",
     language=AuditedField(_l("Language")),
-    skill=AuditedField(_l("Skill"), labels=LanguageSkill),
+    skill=AuditedField(
+        _l("Skill"),
+        labels={**LanguageSkill.labels(), "all": _l("All five skills")},
+    ),
     level=AuditedField(_l("Level"), labels=CefrLevel),
     source=AuditedField(_l("Source"), labels=AssessmentSource),
     assessed_on=AuditedField(_l("Date")),

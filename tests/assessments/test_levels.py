@@ -74,6 +74,8 @@ def test_recording_all_five_skills_at_once_through_the_case_page(auth, caseworke
     page = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
     grid = page[page.index('id="level-grid"') :].split("</table>")[0]
     assert grid.count(">B1</span>") == 5
+    timeline = page[page.index('id="timeline"') :]
+    assert "All five skills" in timeline and "Course exam" in timeline
     recorded = db.session.scalar(
         select(func.count()).where(AuditEvent.action == "language_level_recorded")
     )
