@@ -23,6 +23,7 @@ from .assessments.models import (
     EmploymentStatus,
     LanguageAssessment,
     LanguageSkill,
+    LanguageStanding,
     Qualification,
     RecognitionState,
     WorkExperience,
@@ -323,8 +324,8 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
         )
     for model, child_rows in children.items():
         db.session.execute(sa.insert(model.__table__), child_rows)
-    assessed: dict = {LanguageAssessment: [], EmploymentStatus: [], WorkExperience: [],
-                      Qualification: []}  # fmt: skip
+    assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
+                      WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
         for model, rows_of_case in assessment_rows(case_id, one, town.default_locale).items():
             assessed[model] += rows_of_case
@@ -350,8 +351,8 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
     experience, one in five with a foreign qualification."""
     rng = random.Random(-case_id)  # noqa: S311 - test data, not secrets
     start = one.registered.date()
-    rows: dict = {LanguageAssessment: [], EmploymentStatus: [], WorkExperience: [],
-                  Qualification: []}  # fmt: skip
+    rows: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
+                  WorkExperience: [], Qualification: []}  # fmt: skip
     if rng.random() < 0.75:
         rank = rng.randrange(0, 3)
         tests = rng.randrange(1, 4)
@@ -368,6 +369,10 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
                  "recorded_at": one.registered}
                 for skill in LanguageSkill
             ]  # fmt: skip
+        rows[LanguageStanding].append(
+            {"case_id": case_id, "language": host_language, "skills": len(LanguageSkill),
+             "lowest_rank": level.rank, "highest_rank": level.rank}
+        )  # fmt: skip
     occupation = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
     if rng.random() < 0.4:
         rows[WorkExperience].append(

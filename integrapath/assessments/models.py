@@ -171,6 +171,34 @@ class LanguageAssessment(db.Model):
     tenant_filter = classmethod(_case_in_scope)
 
 
+class LanguageStanding(db.Model):
+    """The current levels of one case in one language, summed up: how many skills are
+    assessed and the lowest and highest current level among them (kept by the service that
+    records assessments). "At least B1 in every skill" is then one range on one index."""
+
+    __tablename__ = "language_standing"
+    __table_args__ = (
+        sa.Index(
+            "ix_language_standing_levels",
+            "language",
+            "skills",
+            "lowest_rank",
+            "highest_rank",
+            "case_id",
+        ),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    skills: Mapped[int] = mapped_column(sa.SmallInteger)
+    lowest_rank: Mapped[int] = mapped_column(sa.SmallInteger)
+    highest_rank: Mapped[int] = mapped_column(sa.SmallInteger)
+
+    tenant_filter = classmethod(_case_in_scope)
+
+
 # -- qualifications and recognition ---------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from .models import (
     IscoGroup,
     LanguageAssessment,
     LanguageSkill,
+    LanguageStanding,
     MeasureKind,
     MeasureStatus,
     Qualification,
@@ -64,7 +65,8 @@ def _latest_first(*partition):
 
 
 def _mark_current(case_id: int, language: str) -> None:
-    """Mark the latest assessment per skill of ``language`` (by date, then id) as current."""
+    """Mark the latest assessment per skill of ``language`` (by date, then id) as current,
+    and sum the current levels up in the case's standing in that language."""
     ranked = (
         select(LanguageAssessment.id, _latest_first(LanguageAssessment.skill).label("place"))
         .where(LanguageAssessment.case_id == case_id, LanguageAssessment.language == language)
@@ -77,6 +79,22 @@ def _mark_current(case_id: int, language: str) -> None:
         .values(current=LanguageAssessment.id.in_(latest))
         .execution_options(synchronize_session=False)
     )
+    skills, lowest, highest = db.session.execute(
+        select(
+            func.count(),
+            func.min(LanguageAssessment.level_rank),
+            func.max(LanguageAssessment.level_rank),
+        ).where(
+            LanguageAssessment.case_id == case_id,
+            LanguageAssessment.language == language,
+            LanguageAssessment.current.is_(True),
+        )
+    ).one()
+    standing = db.session.get(LanguageStanding, (case_id, language))
+    if standing is None:
+        standing = LanguageStanding(case_id=case_id, language=language)
+        db.session.add(standing)
+    standing.skills, standing.lowest_rank, standing.highest_rank = skills, lowest, highest
 
 
 def record_assessment(case: Case, data: AssessmentData, actor: User) -> list[LanguageAssessment]:
@@ -185,15 +203,21 @@ def at_least_in_every_skill(
     skill: LanguageSkill | None = None,
 ):
     """The ids of cases whose current level in ``language`` lies in [lowest, highest] in
-    every skill (or in ``skill``): one subquery on the index of current levels."""
-    statement = select(LanguageAssessment.case_id).where(
-        LanguageAssessment.language == language,
-        LanguageAssessment.current.is_(True),
-        LanguageAssessment.level_rank.between(lowest.rank, highest.rank),
-    )
+    every skill (or in ``skill``): one subquery on one index (the standings, or the current
+    levels for one skill)."""
     if skill is not None:
-        return statement.where(LanguageAssessment.skill == skill)
-    return statement.group_by(LanguageAssessment.case_id).having(func.count() == len(LanguageSkill))
+        return select(LanguageAssessment.case_id).where(
+            LanguageAssessment.language == language,
+            LanguageAssessment.current.is_(True),
+            LanguageAssessment.skill == skill,
+            LanguageAssessment.level_rank.between(lowest.rank, highest.rank),
+        )
+    return select(LanguageStanding.case_id).where(
+        LanguageStanding.language == language,
+        LanguageStanding.skills == len(LanguageSkill),
+        LanguageStanding.lowest_rank >= lowest.rank,
+        LanguageStanding.highest_rank <= highest.rank,
+    )
 
 
 # -- qualifications and recognition ---------------------------------------------------------
