@@ -30,6 +30,12 @@ PAGES = [
         "/cases/?caseworker=&permit_expiring=y&sort=permit",
     ),  # fmt: skip
     Page(
+        "caseload: temporary accommodation 12 months",
+        "caseworker",
+        "/cases/?caseworker=&housing=temporary_accommodation&housing_months=12",
+    ),
+    Page("caseload: no health insurance", "caseworker", "/cases/?caseworker=&health_insurance=no"),
+    Page(
         "caseload: unemployed, B1+ in every skill",
         "caseworker",
         "/cases/?caseworker=&cefr_language=en&cefr_from=b1&employment=unemployed",

@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .courses.views import bp as courses_bp
+    from .inclusion.views import bp as inclusion_bp
     from .portal.views import bp as portal_bp
     from .transfers.views import bp as transfers_bp
 
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         cases_bp,
         transfers_bp,
+        inclusion_bp,
         assessments_bp,
         courses_bp,
         portal_bp,

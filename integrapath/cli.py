@@ -266,6 +266,39 @@ def _seed_cases(municipality: Municipality, spec: dict) -> None:
         case = register_case(data, caseworker, confirmed_new_person=True)
         if login:
             case.account_id = find_user_by_email(f"{login}@{spec['domain']}").id
+        _seed_inclusion(case, number, caseworker)
+
+
+def _seed_inclusion(case: Case, number: int, caseworker) -> None:
+    """Give a demo file a housing history, health access and a residence status."""
+    from .inclusion.models import HousingSituation as Housing
+    from .inclusion.models import Status
+    from .inclusion.services import record_housing, record_status
+
+    arrival = case.arrived_in_municipality_on
+    moves = [
+        [(Housing.TEMPORARY_ACCOMMODATION, 60, False)],
+        [(Housing.TEMPORARY_ACCOMMODATION, 45, False), (Housing.SOCIAL_HOUSING, 300, True)],
+        [(Housing.SHARED_FLAT, 90, True), (Housing.PRIVATE_RENTAL, 365, True)],
+    ][number % 3]
+    record_housing(case, Housing.RECEPTION_CENTRE, arrival, None, None, caseworker)
+    for situation, days, adequate in moves:
+        record_housing(case, situation, arrival + timedelta(days=days), adequate, None, caseworker)
+    record_status(
+        case, Status.HEALTH_INSURANCE, True, arrival + timedelta(days=14), None, caseworker
+    )
+    if number % 2 == 0:
+        record_status(
+            case, Status.GENERAL_PRACTITIONER, True, arrival + timedelta(days=40), None, caseworker
+        )
+    if number == 1:
+        record_status(
+            case, Status.LONG_TERM_RESIDENCE, True, arrival + timedelta(days=400), None, caseworker
+        )
+    if number % 4 == 2:
+        record_status(
+            case, Status.VOLUNTEERING, True, arrival + timedelta(days=200), None, caseworker
+        )
 
 
 def _seed_assessments(municipality: Municipality, spec: dict) -> None:

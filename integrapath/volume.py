@@ -44,6 +44,7 @@ from .cases.models import (
 )
 from .cases.services import CaseData, new_case
 from .extensions import db
+from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
 from .security import Role
 
 VOLUME_CODE = "VOL"
@@ -322,8 +323,17 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
         children[AuditEvent].append(
             registration_event(case, case_id, (actor_id, actor_email), one.registered)
         )
+    children[HousingRecord], children[StatusRecord] = [], []
+    today = town.today()
+    for one, case_id in zip(people, case_ids, strict=True):
+        actor_id = caseworkers[one.caseworker_index][0]
+        housing, statuses = inclusion_rows(case_id, one.registered, today)
+        recorded = {"recorded_by_id": actor_id, "recorded_at": one.registered, "note": None}
+        children[HousingRecord] += [{**row, **recorded} for row in housing]
+        children[StatusRecord] += [{**row, **recorded} for row in statuses]
     for model, child_rows in children.items():
-        db.session.execute(sa.insert(model.__table__), child_rows)
+        if child_rows:
+            db.session.execute(sa.insert(model.__table__), child_rows)
     assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
                       WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
@@ -334,6 +344,40 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
             db.session.execute(sa.insert(model.__table__), child_rows)
 
 
+# Housing after the reception centre, by case id % 10: where the filters find most people.
+HOUSING_PATHS = {
+    0: [(HousingSituation.TEMPORARY_ACCOMMODATION, 60)],
+    1: [(HousingSituation.TEMPORARY_ACCOMMODATION, 60)],
+    2: [(HousingSituation.TEMPORARY_ACCOMMODATION, 45), (HousingSituation.SOCIAL_HOUSING, 400)],
+    3: [(HousingSituation.SHARED_FLAT, 90)],
+    4: [(HousingSituation.SHARED_FLAT, 90), (HousingSituation.PRIVATE_RENTAL, 500)],
+    5: [(HousingSituation.SOCIAL_HOUSING, 200)],
+    6: [(HousingSituation.WITH_FAMILY_OR_FRIENDS, 30), (HousingSituation.PRIVATE_RENTAL, 300)],
+    7: [(HousingSituation.PRIVATE_RENTAL, 120)],
+    8: [(HousingSituation.TEMPORARY_ACCOMMODATION, 30), (HousingSituation.HOMELESS, 250)],
+    9: [],
+}
+
+
+def inclusion_rows(case_id: int, registered: datetime, today: date) -> tuple[list, list]:
+    """Return a generated file's housing records and statuses (health insurance for nine in
+    ten, long-term residence for one in five after 400 days), none dated after ``today``."""
+    start = registered.date()
+    housing = [(HousingSituation.RECEPTION_CENTRE, 0), *HOUSING_PATHS[case_id % 10]]
+    statuses = [(Status.HEALTH_INSURANCE, 14)] if case_id % 10 != 9 else []
+    if case_id % 5 == 0:
+        statuses.append((Status.LONG_TERM_RESIDENCE, 400))
+    housing_rows = [
+        {"case_id": case_id, "situation": situation, "adequate": None,
+         "since": start + timedelta(days=days)}
+        for situation, days in housing if start + timedelta(days=days) <= today
+    ]  # fmt: skip
+    status_rows = [
+        {"case_id": case_id, "status": status, "holds": True, "since": start + timedelta(days=days)}
+        for status, days in statuses
+        if start + timedelta(days=days) <= today
+    ]
+    return housing_rows, status_rows
 ASSESSMENT_TABLES = (LanguageAssessment, EmploymentStatus, WorkExperience, Qualification)
 # Occupations of the generated people (ISCO-08 unit groups) and how often they occur.
 OCCUPATIONS = {"2221": 4, "3221": 4, "2142": 2, "2310": 2, "5120": 6, "7112": 5, "8322": 6,

@@ -35,3 +35,16 @@ def test_bench_fills_serves_and_reports_every_page(tmp_path):
     for page in PAGES:
         assert f"| {page.name}" in table
     assert "errors)" not in table  # every request answered 200
+
+
+def test_bench_export_fills_and_measures_the_xlsx_export():
+    done = subprocess.run(
+        [sys.executable, "benchmarks/exports.py"],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_EXPORT_CASES": "60"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "xlsx export of all cases" in done.stdout and "OVER BOUND" not in done.stdout

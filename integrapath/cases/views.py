@@ -84,8 +84,11 @@ def _caseload_filters() -> tuple[CaseloadFilterForm, services.CaseloadFilters]:
     for caseload_filter, _narrow in added:
         if caseload_filter.audited_as:
             # Listing people by a sensitive fact reveals it as much as opening their files.
-            record_event(caseload_filter.audited_as, actor=current_user,
-                         changes={"filters": [None, request.query_string.decode()[:500]]})
+            record_event(
+                caseload_filter.audited_as,
+                actor=current_user,
+                changes={"filters": [None, request.query_string.decode()[:500]]},
+            )
     filters = services.CaseloadFilters(
         q=form.q.data,
         mine=choice == "mine",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..cases.models import Case, Stage
 from ..extensions import db
+from ..inclusion.services import shared_with_newcomer
 from ..security import Role, allow, menu_item, scoped
 from . import bp
 
@@ -20,4 +21,7 @@ def home():
     case = db.session.scalar(
         scoped(select(Case), current_user).options(joinedload(Case.caseworker))
     )
-    return render_template("portal/home.html", case=case, stages=list(Stage))
+    housing, statuses = shared_with_newcomer(case) if case else (None, [])
+    return render_template(
+        "portal/home.html", case=case, stages=list(Stage), housing=housing, statuses=statuses
+    )

@@ -2,7 +2,7 @@
 employment status, and the ISCO-08 / ISCED reference tables.
 
 Revision ID: b9bd22142f4a
-Revises: faef9947e278
+Revises: 7cd4b13fd0bd
 Create Date: 2026-12-01 04:01:14.462770
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b9bd22142f4a'
-down_revision = 'faef9947e278'
+down_revision = '7cd4b13fd0bd'
 branch_labels = None
 depends_on = None
 
