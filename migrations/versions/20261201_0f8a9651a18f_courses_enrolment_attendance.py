@@ -1,7 +1,7 @@
 """Courses: catalogue, offerings, sessions, enrolments with a waiting list, attendance.
 
 Revision ID: 0f8a9651a18f
-Revises: 7cd4b13fd0bd
+Revises: b9bd22142f4a
 Create Date: 2026-12-01 03:58:02.698361
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0f8a9651a18f'
-down_revision = '7cd4b13fd0bd'
+down_revision = 'b9bd22142f4a'
 branch_labels = None
 depends_on = None
 
