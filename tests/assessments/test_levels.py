@@ -126,6 +126,23 @@ def test_the_history_shows_as_a_chart_and_as_a_table(app_ctx, caseworker, client
     assert page.count("<td>All five skills</td>") == 2
 
 
+def test_the_chart_dates_keep_their_direction_inside_the_axis_in_arabic(
+    app, auth, caseworker, client, make_case, today
+):
+    with app.test_request_context():
+        case = make_case(caseworker=caseworker)
+        _record(case, caseworker, CefrLevel.A1, today - timedelta(days=200))
+        _record(case, caseworker, CefrLevel.A2, today - timedelta(days=50))
+        case_id = case.id
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'direction="ltr" text-anchor="start" class="axis-label"' in page
+    auth.post("/language", {"locale": "ar"}, token_from=f"/cases/{case_id}")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    # A right-to-left date anchored at its start would run off the chart's left edge.
+    assert 'direction="rtl" text-anchor="end" class="axis-label"' in page
+    assert 'direction="rtl" text-anchor="start" class="axis-label"' in page
+
+
 def _more_of_everything(case, actor, today, number: int) -> None:
     """One more assessment, qualification with its steps and measure, job status, work."""
     from integrapath.assessments.models import ActivityStatus, MeasureKind, RecognitionState
