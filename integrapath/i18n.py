@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import flask_babel
-from babel import Locale, numbers
+from babel import Locale, lists, numbers
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
@@ -168,6 +168,11 @@ def format_number(number) -> str:
     return local_digits(numbers.format_decimal(number, locale=locale, numbering_system="default"))
 
 
+def format_list(items) -> str:
+    """Join words as the current locale does ("A, B and C"; Arabic "A وB وC")."""
+    return lists.format_list([str(item) for item in items], locale=get_locale())
+
+
 def format_date(date=None, format=None, rebase=True) -> str:
     return local_digits(flask_babel.format_date(date, format, rebase))
 
@@ -229,6 +234,7 @@ def register_template_helpers(app) -> None:
         percent=format_percent,
         number=format_number,
         digits=local_digits,
+        as_list=format_list,
     )
 
 

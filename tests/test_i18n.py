@@ -292,6 +292,19 @@ def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, l
         assert local_digits(2019) == ("۲۰۱۹" if locale.startswith("fa") else "2019")
 
 
+@pytest.mark.parametrize(
+    ("locale", "joined"),
+    [("en", "Arabic, Dari, and Pashto"), ("de", "Arabic, Dari und Pashto"),
+     ("ar", "Arabic وDari وPashto")],
+)  # fmt: skip
+def test_lists_of_words_are_joined_with_the_locales_own_commas_and_and(app, locale, joined):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(locale):
+        template = app.jinja_env.from_string("{{ words | as_list }}")
+        assert template.render(words=["Arabic", "Dari", "Pashto"]) == joined
+
+
 def _text_outside_ltr(html: str) -> str:
     """The visible text of a page, without scripts and without ``dir="ltr"`` identifiers."""
     from html.parser import HTMLParser
