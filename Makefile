@@ -31,6 +31,7 @@ run: export INTEGRAPATH_ENV = development
 run: $(STAMP) assets
 	mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) load-reference-data
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -35,6 +35,16 @@ PAGES = [
         "/cases/?caseworker=&housing=temporary_accommodation&housing_months=12",
     ),
     Page("caseload: no health insurance", "caseworker", "/cases/?caseworker=&health_insurance=no"),
+    Page(
+        "caseload: unemployed, B1+ in every skill",
+        "caseworker",
+        "/cases/?caseworker=&cefr_language=en&cefr_from=b1&employment=unemployed",
+    ),
+    Page(
+        "caseload: recognition in assessment",
+        "caseworker",
+        "/cases/?caseworker=&recognition=in_assessment",
+    ),
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     # Ids in URLs are bounded, so a huge number is a 404 rather than a database error.
     app.url_map.converters["int"] = IdConverter
     from .admin.views import bp as admin_bp
+    from .assessments.views import bp as assessments_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .courses.views import bp as courses_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         inclusion_bp,
+        assessments_bp,
         courses_bp,
         portal_bp,
     ):
@@ -169,11 +171,18 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import create_admin, purge_uploads, seed_demo, seed_volume
+    from .cli import (
+        create_admin,
+        load_reference_data_command,
+        purge_uploads,
+        seed_demo,
+        seed_volume,
+    )
 
     for command in (
         assets.build_assets_command,
         create_admin,
+        load_reference_data_command,
         seed_demo,
         seed_volume,
         purge_uploads,

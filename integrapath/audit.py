@@ -56,6 +56,12 @@ ACTION_LABELS = {
     "health_access_recorded": _l("Health access recorded"),
     "civic_status_recorded": _l("Residence status or participation recorded"),
     "child_education_recorded": _l("Child's education recorded"),
+    "language_level_recorded": _l("Language level recorded"),
+    "qualification_added": _l("Qualification added"),
+    "recognition_moved": _l("Recognition step recorded"),
+    "compensation_measure_updated": _l("Compensation measure changed"),
+    "skills_profile_saved": _l("Skills profile saved"),
+    "employment_status_recorded": _l("Employment status recorded"),
 }
 
 

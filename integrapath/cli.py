@@ -9,6 +9,23 @@ from sqlalchemy import select
 
 from .accounts.models import Municipality, Organisation, OrganisationKind, User
 from .accounts.services import find_user_by_email, normalise_email
+from .assessments.models import (
+    ActivityStatus,
+    AssessmentSource,
+    CefrLevel,
+    LanguageAssessment,
+    LanguageSkill,
+    RecognitionState,
+)
+from .assessments.reference import load_reference_data
+from .assessments.services import (
+    AssessmentData,
+    add_qualification,
+    add_work_experience,
+    move_recognition,
+    record_assessment,
+    record_employment_status,
+)
 from .audit import record_event
 from .cases.models import Case, ResidenceCategory, Sex, Stage
 from .cases.services import CaseData, register_case
@@ -284,6 +301,111 @@ def _seed_inclusion(case: Case, number: int, caseworker) -> None:
         )
 
 
+def _seed_assessments(municipality: Municipality, spec: dict) -> None:
+    """Give the demo files language levels, a qualification or two and employment statuses."""
+    cases = list(
+        db.session.scalars(
+            select(Case).where(Case.municipality_id == municipality.id).order_by(Case.id)
+        )
+    )
+    known = select(LanguageAssessment.id).where(
+        LanguageAssessment.case_id.in_([case.id for case in cases])
+    )
+    if not cases or db.session.scalar(known.limit(1)):
+        return
+    actor = find_user_by_email(f"caseworker@{spec['domain']}")
+    host = spec["default_locale"]
+    today = municipality.today()
+    every_skill = list(LanguageSkill)
+    for number, case in enumerate(cases):
+        steps = [
+            (AssessmentSource.PLACEMENT_TEST, CefrLevel.A1, every_skill, 330),
+            (AssessmentSource.COURSE_EXAM, CefrLevel.A2, every_skill, 150),
+        ]
+        if number % 2 == 0:
+            steps.append((AssessmentSource.CERTIFIED_EXAM, CefrLevel.B1, every_skill, 20))
+        for source, level, skills, days_ago in steps[: 1 + number % 3 if number else 3]:
+            record_assessment(
+                case,
+                AssessmentData(
+                    language=host,
+                    skills=skills,
+                    level=level,
+                    assessed_on=today - timedelta(days=days_ago + number),
+                    source=source,
+                    certificate_number=f"DTZ-{2026000 + number}"
+                    if source == AssessmentSource.CERTIFIED_EXAM
+                    else None,
+                    certificate_issuer="telc gGmbH"
+                    if source == AssessmentSource.CERTIFIED_EXAM
+                    else None,
+                    organisation=spec["provider"],
+                ),
+                actor,
+            )
+        if number == 0:  # a nurse in recognition, unemployed
+            nursing = add_qualification(
+                case,
+                {
+                    "title": "Bachelor of Nursing",
+                    "institution": "University of Damascus",
+                    "country": "SY",
+                    "year": 2015,
+                    "isced_field": "091",
+                    "isced_level": 6,
+                    "eqf_level": 6,
+                    "regulated": True,
+                    "documents_available": True,
+                },
+                actor,
+            )
+            for state, days_ago in (
+                (RecognitionState.SUBMITTED, 200),
+                (RecognitionState.IN_ASSESSMENT, 120),
+            ):
+                move_recognition(nursing, state, today - timedelta(days=days_ago), actor)
+            add_work_experience(
+                case,
+                {"isco_code": "2221", "sector": "Hospital", "country": "SY", "years": 6},
+                actor,
+            )
+            record_employment_status(
+                case, ActivityStatus.UNEMPLOYED, today - timedelta(days=300), None, actor
+            )
+        elif number == 1:  # an engineer working as a cleaner: over-qualified
+            add_qualification(
+                case,
+                {
+                    "title": "Master of Civil Engineering",
+                    "institution": None,
+                    "country": "UA",
+                    "year": 2012,
+                    "isced_field": "073",
+                    "isced_level": 7,
+                    "eqf_level": 7,
+                    "regulated": False,
+                    "documents_available": False,
+                },
+                actor,
+            )
+            record_employment_status(
+                case, ActivityStatus.EMPLOYED, today - timedelta(days=90), "9112", actor
+            )
+        elif number % 2:
+            record_employment_status(
+                case, ActivityStatus.IN_EDUCATION, today - timedelta(days=60), None, actor
+            )
+
+
+@click.command("load-reference-data")
+@with_appcontext
+def load_reference_data_command():
+    """Load ISCO-08, ISCED 2011 and ISCED-F 2013 into their tables (safe to run again)."""
+    counts = load_reference_data()
+    db.session.commit()
+    click.echo(", ".join(f"{table}: {count} rows" for table, count in counts.items()))
+
+
 @click.command("create-admin")
 @click.option("--municipality-code", required=True, help="Short code, e.g. LND.")
 @click.option("--municipality-name", help="Name, when the municipality is new.")
@@ -333,6 +455,7 @@ def _refuse_in_production(command: str) -> None:
 def seed_demo():
     """Create demo municipalities, staff and newcomers (safe to run again)."""
     _refuse_in_production("seed-demo")
+    load_reference_data()
     rows = []
     for spec in DEMO_MUNICIPALITIES:
         municipality = _get_or_create_municipality(
@@ -362,6 +485,7 @@ def seed_demo():
             )
             rows.append((municipality.name, role.value, user.email))
         _seed_cases(municipality, spec)
+        _seed_assessments(municipality, spec)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

@@ -16,6 +16,19 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from .accounts.models import Municipality, Organisation, OrganisationKind, User, new_session_token
+from .assessments.models import (
+    ActivityStatus,
+    AssessmentSource,
+    CefrLevel,
+    EmploymentStatus,
+    LanguageAssessment,
+    LanguageSkill,
+    LanguageStanding,
+    Qualification,
+    RecognitionState,
+    WorkExperience,
+)
+from .assessments.reference import load_reference_data
 from .audit import AuditEvent
 from .cases.models import (
     SENSITIVE_FLAGS,
@@ -173,6 +186,7 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     )
     db.session.add_all([office, school])
     db.session.flush()
+    load_reference_data()  # the occupations that work experience and jobs are coded with
     password = generate_password_hash(VOLUME_PASSWORD)
     staff = [("admin", "Ada Admin", Role.ADMIN, None), ("teacher", "Tom Teacher", Role.PROVIDER,
              school.id)] + [(f"caseworker{n}", f"Caseworker {n:03d}", Role.CASEWORKER, office.id)
@@ -215,7 +229,9 @@ def add_cases(
         _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
                       counters, password, ids)  # fmt: skip
         progress(len(batch))
-    advance_sequences(User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent)
+    advance_sequences(
+        User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES
+    )
     for year, last in counters.items():
         if year in known:
             db.session.execute(
@@ -318,6 +334,14 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
     for model, child_rows in children.items():
         if child_rows:
             db.session.execute(sa.insert(model.__table__), child_rows)
+    assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
+                      WorkExperience: [], Qualification: []}  # fmt: skip
+    for one, case_id in zip(people, case_ids, strict=True):
+        for model, rows_of_case in assessment_rows(case_id, one, town.default_locale).items():
+            assessed[model] += rows_of_case
+    for model, child_rows in assessed.items():
+        if child_rows:
+            db.session.execute(sa.insert(model.__table__), child_rows)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.
@@ -354,6 +378,72 @@ def inclusion_rows(case_id: int, registered: datetime, today: date) -> tuple[lis
         if start + timedelta(days=days) <= today
     ]
     return housing_rows, status_rows
+ASSESSMENT_TABLES = (LanguageAssessment, EmploymentStatus, WorkExperience, Qualification)
+# Occupations of the generated people (ISCO-08 unit groups) and how often they occur.
+OCCUPATIONS = {"2221": 4, "3221": 4, "2142": 2, "2310": 2, "5120": 6, "7112": 5, "8322": 6,
+               "9112": 8, "9329": 5, "7231": 3, "4110": 3, "5223": 5}  # fmt: skip
+# Current status (weights): about half of working age employed or self-employed.
+STATUSES = {ActivityStatus.EMPLOYED: 40, ActivityStatus.SELF_EMPLOYED: 5,
+            ActivityStatus.UNEMPLOYED: 25, ActivityStatus.IN_EDUCATION: 8,
+            ActivityStatus.IN_VOCATIONAL_TRAINING: 7, ActivityStatus.NOT_ACTIVE: 15}  # fmt: skip
+
+
+def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
+    """Language levels, work experience, a job status and a qualification for one generated
+    person, in realistic shares: three in four assessed in the host language (one to three
+    times, all five skills, levels rising), four in five with a status, two in five with work
+    experience, one in five with a foreign qualification."""
+    rng = random.Random(-case_id)  # noqa: S311 - test data, not secrets
+    start = one.registered.date()
+    rows: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
+                  WorkExperience: [], Qualification: []}  # fmt: skip
+    if rng.random() < 0.75:
+        rank = rng.randrange(0, 3)
+        tests = rng.randrange(1, 4)
+        for number in range(tests):
+            level = list(CefrLevel)[min(rank + number, 6)]
+            on = start + timedelta(days=30 + 150 * number)
+            rows[LanguageAssessment] += [
+                {"case_id": case_id, "language": host_language, "skill": skill, "level": level,
+                 "level_rank": level.rank, "assessed_on": on,
+                 "source": AssessmentSource.PLACEMENT_TEST if number == 0
+                 else AssessmentSource.COURSE_EXAM,
+                 "certificate_number": None, "certificate_issuer": None, "organisation": None,
+                 "note": None, "current": number == tests - 1, "recorded_by_id": None,
+                 "recorded_at": one.registered}
+                for skill in LanguageSkill
+            ]  # fmt: skip
+        rows[LanguageStanding].append(
+            {"case_id": case_id, "language": host_language, "skills": len(LanguageSkill),
+             "lowest_rank": level.rank, "highest_rank": level.rank}
+        )  # fmt: skip
+    occupation = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
+    if rng.random() < 0.4:
+        rows[WorkExperience].append(
+            {"case_id": case_id, "isco_code": occupation, "isco_major": occupation[0],
+             "sector": None, "country": one.data.values["country_of_birth"],
+             "years": rng.randrange(1, 15)}
+        )  # fmt: skip
+    if rng.random() < 0.8:
+        status = rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
+        job = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
+        working = status in (ActivityStatus.EMPLOYED, ActivityStatus.SELF_EMPLOYED)
+        rows[EmploymentStatus].append(
+            {"case_id": case_id, "status": status, "since": start + timedelta(days=200),
+             "isco_code": job if working else None, "isco_major": job[0] if working else None,
+             "current": True, "recorded_by_id": None}
+        )  # fmt: skip
+    if rng.random() < 0.2:
+        state = rng.choice(list(RecognitionState))
+        rows[Qualification].append(
+            {"case_id": case_id, "title": "Bachelor", "institution": None,
+             "country": one.data.values["country_of_birth"], "year": 2010,
+             "isced_field": None, "isced_level": rng.choice((4, 5, 6, 7)), "eqf_level": None,
+             "regulated": occupation in ("2221", "3221"), "documents_available": True,
+             "recognition_state": state, "authority": None, "submitted_on": None,
+             "decided_on": None, "decision": None, "decision_reference": None}
+        )  # fmt: skip
+    return rows
 
 
 def case_row(case: Case, registered: datetime) -> dict:

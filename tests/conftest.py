@@ -15,6 +15,7 @@ from sqlalchemy import orm
 
 from integrapath import create_app
 from integrapath.accounts.models import Municipality, Organisation, OrganisationKind, User
+from integrapath.assessments.reference import load_reference_data
 from integrapath.cases.models import NoteCategory
 from integrapath.cases.services import add_note
 from integrapath.extensions import db
@@ -91,6 +92,8 @@ def app(request, tmp_path_factory):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
     with app.app_context():
         upgrade()
+        load_reference_data()
+        db.session.commit()
         db.session.remove()
     yield app
     with app.app_context():

@@ -28,6 +28,10 @@ SAME_AS_ENGLISH_ALLOWED = {
     "Action",
     "Actions",
     "No",  # Spanish
+    "Date",  # French
+    "Source",  # French
+    "Transport",  # French
+    "Sector",  # Spanish
 }
 
 

@@ -136,6 +136,14 @@ CASE_URLS = [
     ("post", "/cases/{id}/consents/1/withdraw"),
     ("post", "/cases/{id}/reassign"),
     ("post", "/cases/{id}/transfer"),
+    ("post", "/cases/{id}/language-levels"),
+    ("get", "/cases/{id}/qualifications/new"),
+    ("post", "/cases/{id}/qualifications/new"),
+    ("post", "/cases/{id}/qualifications/1/steps"),
+    ("post", "/cases/{id}/qualifications/1/measures/1"),
+    ("post", "/cases/{id}/employment"),
+    ("get", "/cases/{id}/skills-profile"),
+    ("post", "/cases/{id}/skills-profile"),
     ("post", "/cases/{id}/close"),
     ("post", "/cases/{id}/reopen"),
     ("post", "/cases/{id}/portal-access"),
@@ -154,7 +162,8 @@ def test_case_url_table_covers_every_case_route(app):
         for _m, path in CASE_URLS
     }
     normalised = {
-        re.sub(r"<int:(note|link|dependant|consent)_id>", "<int:x>", route) for route in routes
+        re.sub(r"<int:(note|link|dependant|consent|qualification|measure)_id>", "<int:x>", route)
+        for route in routes
     }
     assert normalised == covered
 
