@@ -1,3 +1,11 @@
+-- A page with a form is sent as a POST of WRK_BODY (set by load.py), like its submit button.
+local body = os.getenv("WRK_BODY")
+if body and body ~= "" then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
 -- wrk reporter: one line of numbers the benchmark reads (latencies in microseconds).
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read

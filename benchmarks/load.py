@@ -42,7 +42,11 @@ ONLY = os.environ.get("BENCH_ONLY", "")  # a substring of page names, to rerun a
 NOTE = os.environ.get("BENCH_NOTE", "")
 REPORT = Path(os.environ.get("BENCH_REPORT", ROOT / "BENCHMARKS.md"))
 PASSWORD = "volume-password-2026"  # noqa: S105 - the generated accounts' published password
-LOGINS = {"caseworker": "caseworker0@volume.example", "admin": "admin@volume.example"}
+LOGINS = {
+    "caseworker": "caseworker0@volume.example",
+    "admin": "admin@volume.example",
+    "provider": "teacher@volume.example",
+}
 TARGET_P95_MS, TARGET_RATIO = 150, 0.20
 
 
@@ -94,6 +98,16 @@ def facts(connection) -> dict:
     active = one("SELECT count(*) FROM case_file WHERE status = 'active'")
     cases = one("SELECT count(*) FROM case_file")
     return {
+        "session": one(
+            "SELECT s.id FROM course_session s JOIN offering o ON o.id = s.offering_id "
+            "JOIN municipality m ON m.id = o.municipality_id WHERE m.code = 'VOL' "
+            "AND s.date = :today ORDER BY s.id LIMIT 1",
+            today=today_in_volume(connection),
+        ),
+        "offering": one(
+            "SELECT o.id FROM offering o JOIN municipality m ON m.id = o.municipality_id "
+            "WHERE m.code = 'VOL' ORDER BY o.id LIMIT 1"
+        ),
         "case": one(
             "SELECT id FROM case_file WHERE caseworker_id = :me ORDER BY id LIMIT 1 OFFSET :n",
             me=me,
@@ -111,6 +125,23 @@ def facts(connection) -> dict:
             n=cases // 3,
         ),
     }
+
+
+def today_in_volume(connection):
+    """Today in the generated municipality's time zone (its class has a session today)."""
+    from integrapath.i18n import today_in
+
+    zone = connection.execute(
+        sa.text("SELECT timezone FROM municipality WHERE code = 'VOL'")
+    ).scalar_one()
+    return today_in(zone)
+
+
+def csrf_form(base: str, path: str, cookies: str, form: str) -> str:
+    """The POST body of ``form`` with the CSRF token of the signed-in page at ``path``."""
+    status, body, _elapsed = fetch(base + path, cookies)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body.decode()).group(1)
+    return f"{form}&csrf_token={urllib.parse.quote(token)}"
 
 
 def free_port() -> int:
@@ -174,21 +205,39 @@ def sign_in(base: str, email: str) -> str:
     return cookies
 
 
-def fetch(url: str, cookies: str) -> tuple[int, bytes, float]:
-    request = urllib.request.Request(url, headers={"Cookie": cookies})
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a saved form answers 303/302: measure that answer, not the next page
+
+
+def fetch(url: str, cookies: str, body: str = "") -> tuple[int, bytes, float]:
+    headers = {"Cookie": cookies}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        opener = urllib.request.build_opener(NoRedirect)
+        request = urllib.request.Request(url, data=body.encode(), headers=headers)
+        started = time.perf_counter()
+        try:
+            with opener.open(request, timeout=300) as response:
+                return response.status, response.read(), time.perf_counter() - started
+        except urllib.error.HTTPError as answer:  # the redirect after saving
+            return answer.code, b"", time.perf_counter() - started
+    request = urllib.request.Request(url, headers=headers)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=300) as response:
         body = response.read()
         return response.status, body, time.perf_counter() - started
 
 
-def load(url: str, cookies: str = "") -> dict:
-    """Drive ``url`` with wrk from its own process; return req/s and latencies in ms."""
+def load(url: str, cookies: str = "", body: str = "") -> dict:
+    """Drive ``url`` with wrk from its own process (a POST of ``body`` when given); return
+    req/s and latencies in ms."""
     command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout", "10s",
                "-s", str(HERE / "latency.lua"), url]  # fmt: skip
     if cookies:
         command[1:1] = ["-H", f"Cookie: {cookies}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "WRK_BODY": body}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     numbers = dict(re.findall(r"(\w+)=([\d.]+)", output.split("RESULT", 1)[1]))
     return {
         "rps": int(numbers["requests"]) / float(numbers["seconds"]),
@@ -256,13 +305,14 @@ def main() -> int:
             if ONLY and ONLY not in page.name:
                 continue
             path = page.path.format(**found)
-            status, body, elapsed = fetch(app.url + path, cookies[page.who])
-            assert status == 200, (page.name, status)
+            form = csrf_form(app.url, path, cookies[page.who], page.form) if page.form else ""
+            status, body, elapsed = fetch(app.url + path, cookies[page.who], form)
+            assert status == (302 if form else 200), (page.name, status)
             if page.download:
                 rows.append((page, None, elapsed, len(body), app.peak_rss_mb()))
             else:
-                rows.append((page, load(app.url + path, cookies[page.who]), None, len(body),
-                             app.peak_rss_mb()))  # fmt: skip
+                rows.append((page, load(app.url + path, cookies[page.who], form), None,
+                             len(body), app.peak_rss_mb()))  # fmt: skip
             print(f"  measured {page.name}")  # noqa: T201
         ceilings.append(load(ceiling.url + "/"))
     finally:

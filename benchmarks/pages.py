@@ -1,9 +1,11 @@
 """The pages `make bench` measures: one line each. A new page adds its line here.
 
-``who`` is the generated account that asks (``caseworker`` or ``admin``); the path may name
-facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in the middle
-of caseworker0's caseload), ``{deep}`` (the file after which the all-cases list is 80 %
-through), ``{permit}`` (a permit number of another caseworker's file).
+``who`` is the generated account that asks (``caseworker``, ``admin`` or ``provider``); the
+path may name facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in
+the middle of caseworker0's caseload), ``{deep}`` (the file after which the all-cases list is
+80 % through), ``{permit}`` (a permit number of another caseworker's file), ``{session}``
+(today's session of the generated class of 30) and ``{offering}`` (its course run).
+A page with a ``form`` is a POST of that form (with the page's CSRF token) to the path.
 """
 
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ class Page:
     who: str
     path: str
     download: bool = False  # timed once with its memory, not under wrk (a big file)
+    form: str = ""  # a POST of these urlencoded fields, e.g. a form's submit button
 
 
 PAGES = [
@@ -48,5 +51,13 @@ PAGES = [
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),
+    Page("provider: attendance of 30", "provider", "/courses/sessions/{session}/attendance"),
+    Page(
+        "provider: attendance saved again",
+        "provider",
+        "/courses/sessions/{session}/attendance",
+        form="all_present=1",
+    ),
+    Page("provider: course run", "provider", "/courses/offerings/{offering}"),
     Page("CSV export, all cases", "caseworker", "/cases/export.csv?caseworker=", download=True),
 ]

@@ -62,6 +62,21 @@ ACTION_LABELS = {
     "compensation_measure_updated": _l("Compensation measure changed"),
     "skills_profile_saved": _l("Skills profile saved"),
     "employment_status_recorded": _l("Employment status recorded"),
+    "course_created": _l("Course added to the catalogue"),
+    "course_updated": _l("Course changed"),
+    "offering_created": _l("Course scheduled"),
+    "offering_updated": _l("Course run changed"),
+    "session_added": _l("Session added"),
+    "session_moved": _l("Session moved"),
+    "session_cancelled": _l("Session cancelled"),
+    "case_enrolled": _l("Enrolled in a course"),
+    "case_waitlisted": _l("Put on a waiting list"),
+    "case_promoted": _l("Given a place from the waiting list"),
+    "enrolment_changed": _l("Enrolment changed"),
+    "attendance_recorded": _l("Attendance recorded"),
+    "attendance_corrected": _l("Attendance corrected"),
+    "attendance_uploaded": _l("Attendance file uploaded"),
+    "result_recorded": _l("Course result recorded"),
 }
 
 
@@ -69,6 +84,10 @@ ACTION_LABELS = {
 OBJECT_LABELS = {
     "Case": _l("Case file"),
     "CaseImport": _l("Import file"),
+    "Course": _l("Course"),
+    "Offering": _l("Course run"),
+    "Enrolment": _l("Enrolment"),
+    "AttendanceUpload": _l("Attendance file"),
     "Organisation": _l("Organisation"),
     "User": _l("Account"),
 }

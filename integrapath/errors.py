@@ -1,5 +1,7 @@
 """The error that services raise when a business rule is broken, and how forms show it."""
 
+from flask import flash
+
 
 class RuleBroken(Exception):
     """A business rule was broken; ``field`` names the form field the message belongs to."""
@@ -17,3 +19,20 @@ def show_on_form(form, error: RuleBroken) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def submit_form(form, action, done, then, otherwise):
+    """Run ``action(form)`` for a valid form, flash ``done`` and answer ``then()``.
+
+    Invalid input or a broken rule answers ``otherwise()`` instead: the page again, with the
+    errors next to the fields and what was typed still in them.
+    """
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except RuleBroken as error:
+            show_on_form(form, error)
+        else:
+            flash(done, "success")
+            return then()
+    return otherwise()

@@ -176,6 +176,17 @@ def format_datetime(datetime=None, format=None, rebase=True) -> str:
     return local_digits(flask_babel.format_datetime(datetime, format, rebase))
 
 
+def format_time(time=None, format="short") -> str:
+    """A wall-clock time as it is written (the municipality's local time), in the locale."""
+    return local_digits(flask_babel.format_time(time, format, rebase=False))
+
+
+def format_percent(ratio) -> str:
+    """A ratio (0.85) as a percentage in the locale's way of writing it (85 %)."""
+    locale = get_locale()
+    return local_digits(numbers.format_percent(ratio, locale=locale, numbering_system="default"))
+
+
 def lazy_number(number) -> LazyString:
     """A number for messages built at import time, formatted when it is shown."""
     return LazyString(format_number, number)
@@ -214,6 +225,8 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,
+        time=format_time,
+        percent=format_percent,
         number=format_number,
         digits=local_digits,
     )

@@ -199,7 +199,43 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     db.session.add_all(users)
     db.session.flush()
     add_cases(town, range(cases), progress)
+    seed_class(town, users[1], next(user for user in users if user.role == Role.CASEWORKER))
     return town
+
+
+CLASS_SIZE = 30  # a full classroom: the attendance page `make bench` measures
+
+
+def seed_class(town: Municipality, teacher: User, caseworker: User) -> None:
+    """A language course of the school running with a class of open files and a session
+    today, so that the provider's pages have a real class to show."""
+    from .courses import services as courses
+    from .courses.models import CefrLevel, CourseType
+
+    course = courses.save_course(
+        None,
+        courses.CourseData(
+            {"course_type": CourseType.LANGUAGE, "hours": 300, "target_language": "de",
+             "entry_level": CefrLevel.A1, "target_level": CefrLevel.A2},
+            teacher.organisation_id, "en", "German A1 to A2",
+        ),
+        teacher,
+    )  # fmt: skip
+    today = town.today()
+    offering = courses.create_offering(
+        course,
+        {"start_date": today - timedelta(days=14), "end_date": today + timedelta(days=60),
+         "weekday_numbers": list(range(1, 8)), "starts_at": time(9), "ends_at": time(12),
+         "place": "Sprachschule", "online": False, "capacity": CLASS_SIZE,
+         "instruction_languages": "de en", "childcare": False, "attendance_threshold": 80},
+        teacher,
+    )  # fmt: skip
+    class_ = db.session.scalars(
+        sa.select(Case).where(Case.municipality_id == town.id, Case.status == CaseStatus.ACTIVE)
+        .order_by(Case.id).limit(CLASS_SIZE)
+    )  # fmt: skip
+    for case in class_:
+        courses.enrol_case(offering, case, caseworker).enrolled_on = offering.start_date
 
 
 def add_cases(

@@ -329,10 +329,15 @@ def count_queries(app):
 PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
-                 "/account/password"],
+                 "/account/password", "/courses/catalogue", "/courses/catalogue/{course}"],
     Role.CASEWORKER: ["/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
-                      "/cases/transfers", "/cases/import"],
-    Role.PROVIDER: ["/courses/provider"],
+                      "/cases/transfers", "/cases/import", "/courses/offerings",
+                      "/courses/offerings/{offering}", "/courses/alerts"],
+    Role.PROVIDER: ["/courses/provider", "/courses/catalogue", "/courses/catalogue/new",
+                    "/courses/catalogue/{course}", "/courses/catalogue/{course}/offerings/new",
+                    "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
+                    "/courses/sessions/{session}/attendance",
+                    "/courses/offerings/{offering}/register"],
     Role.MIGRANT: ["/my/"],
 }  # fmt: skip
 
@@ -343,15 +348,20 @@ def every_page(auth, client, make_user, make_case):
 
     Returns ``{name: html}``; the file has a note and a sensitive flag so all sections show.
     """
+    from tests.courses.seeds import running_course
+
     pages = {"login": client.get("/login").get_data(as_text=True)}
+    course = running_course(make_user, make_case)
     for role, paths in PAGES.items():
-        user = make_user(role, preferred_locale="ar")
+        extra = {"organisation_id": course.organisation_id} if role == Role.PROVIDER else {}
+        user = make_user(role, preferred_locale="ar", **extra)
         case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
         add_note(case, NoteCategory.GENERAL, "a note", user)
         db.session.commit()
+        course.enrol(case)
         auth.login(user)
         for path in paths:
-            url = path.format(user=user.id, case=case.id)
+            url = path.format(user=user.id, case=case.id, **course.ids)
             pages[f"{role.value} {url}"] = client.get(url).get_data(as_text=True)
         auth.logout()
     return pages

@@ -20,6 +20,9 @@ ROLE_PAGES = [
     ("/admin/audit", {Role.ADMIN}),
     ("/cases/", {Role.CASEWORKER}),
     ("/courses/provider", {Role.PROVIDER}),
+    ("/courses/catalogue", {Role.PROVIDER, Role.ADMIN}),
+    ("/courses/offerings", {Role.CASEWORKER}),
+    ("/courses/alerts", {Role.CASEWORKER}),
     ("/my/", {Role.MIGRANT}),
     ("/account/password", set(Role)),
 ]

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import Select
 
-from ..errors import RuleBroken, show_on_form
+from ..errors import submit_form
 from .forms import CaseloadFilterForm
 from .models import Case
 from .services import record_case_view
@@ -140,12 +140,10 @@ def submit_section(
     Invalid input or a broken rule shows the page again, with the errors next to the fields
     and what was typed still in them.
     """
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except RuleBroken as error:
-            show_on_form(form, error)
-        else:
-            flash(done, "success")
-            return back_to(case, section)
-    return render_case_file(case, failed_row=row, **{form_key: form})
+    return submit_form(
+        form,
+        action,
+        done,
+        lambda: back_to(case, section),
+        lambda: render_case_file(case, failed_row=row, **{form_key: form}),
+    )

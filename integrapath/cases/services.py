@@ -742,13 +742,33 @@ class ParticipantView:
     reference: str
     name: str | None
     preferred_language: str | None
+    phone: str | None = None
 
 
 def participant_view(case: Case) -> ParticipantView:
-    """Show the provider the name and language only with the sharing consent in force."""
-    if ConsentPurpose.PROVIDER_SHARING in consents_in_force(case):
-        return ParticipantView(case.reference, case.full_name, case.preferred_language)
-    return ParticipantView(case.reference, None, None)
+    """Show the provider the name, language and phone only with the sharing consent in force."""
+    return participant_views([case])[case.id]
+
+
+def participant_views(cases: list[Case]) -> dict[int, ParticipantView]:
+    """``participant_view`` of many cases, by case id, in one query."""
+    sharing = set(
+        db.session.scalars(
+            select(Consent.case_id).where(
+                Consent.case_id.in_([case.id for case in cases]),
+                Consent.purpose == ConsentPurpose.PROVIDER_SHARING,
+                Consent.withdrawn_on.is_(None),
+            )
+        )
+    )
+    return {
+        case.id: ParticipantView(
+            case.reference, case.full_name, case.preferred_language, case.phone
+        )
+        if case.id in sharing
+        else ParticipantView(case.reference, None, None)
+        for case in cases
+    }
 
 
 # -- assignment, closing --------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..cases.page import (
     submit_section,
 )
 from ..cases.services import load_case_file
-from ..i18n import format_number
+from ..i18n import local_digits
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import DeclineTransferForm, TransferForm
@@ -54,11 +54,14 @@ def _waiting_notice(user) -> Notice | None:
     if not count:
         return None
     return Notice(
-        ngettext(
-            "%(num)s case transfer is waiting for your answer.",
-            "%(num)s case transfers are waiting for your answer.",
-            count,
-            num=format_number(count),
+        # Flask-Babel fills %(num)s from the count itself (a second num= is a TypeError);
+        # the locale's digits are put in afterwards.
+        local_digits(
+            ngettext(
+                "%(num)s case transfer is waiting for your answer.",
+                "%(num)s case transfers are waiting for your answer.",
+                count,
+            )
         ),
         url_for("transfers.incoming"),
         _("See transfers"),

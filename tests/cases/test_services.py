@@ -189,8 +189,8 @@ def test_provider_sees_only_the_reference_without_sharing_consent(
     )
     shared = services.participant_view(case)
     assert shared.name == "Hana Saleh"
-    # Only these three fields exist for providers: no flags, notes or contact details.
-    assert set(vars(shared)) == {"reference", "name", "preferred_language"}
+    # Only these fields exist for providers: no flags, notes, address or e-mail.
+    assert set(vars(shared)) == {"reference", "name", "preferred_language", "phone"}
     services.withdraw_consent(case, consent, today, caseworker)
     assert services.participant_view(case).name is None
 

@@ -152,6 +152,7 @@ CASE_URLS = [
     ("post", "/cases/{id}/health"),
     ("post", "/cases/{id}/civic"),
     ("post", "/cases/{id}/education"),
+    ("post", "/courses/cases/{id}/enrol"),
 ]
 
 

@@ -241,3 +241,17 @@ def test_declining_a_transfer_needs_a_reason(auth, app, make_user, make_case, ma
     )
     assert "No transfer is waiting" in other.get("/cases/transfers").get_data(as_text=True)
     assert case.municipality_id == sender.municipality_id
+
+
+def test_the_receiving_caseload_announces_a_waiting_transfer(
+    app, auth, client, make_user, make_case, make_municipality
+):
+    other = make_municipality()
+    case = make_case()
+    with app.test_request_context():
+        transfers.request_transfer(case, other.id, "Moving", make_user(Role.CASEWORKER))
+        db.session.commit()
+    auth.login(make_user(Role.CASEWORKER, in_municipality=other))
+    page = client.get("/cases/")
+    assert page.status_code == 200
+    assert "1 case transfer is waiting for your answer." in page.get_data(as_text=True)
