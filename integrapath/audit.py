@@ -77,6 +77,8 @@ ACTION_LABELS = {
     "attendance_corrected": _l("Attendance corrected"),
     "attendance_uploaded": _l("Attendance file uploaded"),
     "result_recorded": _l("Course result recorded"),
+    "stage_advanced": _l("Moved to a later stage"),
+    "stage_moved_back": _l("Moved back to an earlier stage"),
 }
 
 

@@ -153,6 +153,7 @@ CASE_URLS = [
     ("post", "/cases/{id}/civic"),
     ("post", "/cases/{id}/education"),
     ("post", "/courses/cases/{id}/enrol"),
+    ("post", "/cases/{id}/stage"),
 ]
 
 
