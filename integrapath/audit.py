@@ -79,6 +79,12 @@ ACTION_LABELS = {
     "result_recorded": _l("Course result recorded"),
     "stage_advanced": _l("Moved to a later stage"),
     "stage_moved_back": _l("Moved back to an earlier stage"),
+    "milestone_ticked": _l("Milestone met"),
+    "milestone_unticked": _l("Milestone tick taken back"),
+    "milestone_added": _l("Milestone added"),
+    "milestone_changed": _l("Milestone changed"),
+    "milestone_moved": _l("Milestone moved in its list"),
+    "milestone_retired": _l("Milestone retired"),
 }
 
 
@@ -91,6 +97,7 @@ OBJECT_LABELS = {
     "Enrolment": _l("Enrolment"),
     "AttendanceUpload": _l("Attendance file"),
     "Organisation": _l("Organisation"),
+    "Milestone": _l("Milestone"),
     "User": _l("Account"),
 }
 

@@ -329,7 +329,8 @@ def count_queries(app):
 PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
-                 "/account/password", "/courses/catalogue", "/courses/catalogue/{course}"],
+                 "/account/password", "/courses/catalogue", "/courses/catalogue/{course}",
+                 "/admin/milestones", "/admin/milestones/new"],
     Role.CASEWORKER: ["/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
                       "/courses/offerings/{offering}", "/courses/alerts"],

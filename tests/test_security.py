@@ -18,6 +18,8 @@ ROLE_PAGES = [
     ("/admin/organisations", {Role.ADMIN}),
     ("/admin/organisations/new", {Role.ADMIN}),
     ("/admin/audit", {Role.ADMIN}),
+    ("/admin/milestones", {Role.ADMIN}),
+    ("/admin/milestones/new", {Role.ADMIN}),
     ("/cases/", {Role.CASEWORKER}),
     ("/courses/provider", {Role.PROVIDER}),
     ("/courses/catalogue", {Role.PROVIDER, Role.ADMIN}),

@@ -1,4 +1,4 @@
 from flask import Blueprint
 
-# Shares the /cases prefix: the stage, milestones and plan are parts of a case file.
-bp = Blueprint("pathway", __name__, url_prefix="/cases")
+# Routes under /cases (parts of a case file) and /admin (the checklists), written in full.
+bp = Blueprint("pathway", __name__)
