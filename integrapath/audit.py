@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "milestone_changed": _l("Milestone changed"),
     "milestone_moved": _l("Milestone moved in its list"),
     "milestone_retired": _l("Milestone retired"),
+    "inactivity_weeks_changed": _l("Weeks before a quiet case is listed changed"),
 }
 
 

@@ -331,7 +331,7 @@ PAGES = {
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
                  "/account/password", "/courses/catalogue", "/courses/catalogue/{course}",
                  "/admin/milestones", "/admin/milestones/new"],
-    Role.CASEWORKER: ["/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
+    Role.CASEWORKER: ["/today", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
                       "/courses/offerings/{offering}", "/courses/alerts"],
     Role.PROVIDER: ["/courses/provider", "/courses/catalogue", "/courses/catalogue/new",

@@ -21,6 +21,7 @@ ROLE_PAGES = [
     ("/admin/milestones", {Role.ADMIN}),
     ("/admin/milestones/new", {Role.ADMIN}),
     ("/cases/", {Role.CASEWORKER}),
+    ("/today", {Role.CASEWORKER}),
     ("/courses/provider", {Role.PROVIDER}),
     ("/courses/catalogue", {Role.PROVIDER, Role.ADMIN}),
     ("/courses/offerings", {Role.CASEWORKER}),

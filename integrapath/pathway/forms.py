@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..cases.models import Stage
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, local_today, locale_name
@@ -33,6 +33,14 @@ class TickForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """An empty form for button-only actions (untick, reorder, retire)."""
+
+
+class InactivityForm(FlaskForm):
+    inactivity_weeks = IntegerField(
+        _l("Weeks without activity before a case shows on the caseworker's day"),
+        validators=[DataRequired(), NumberRange(min=1, max=104)],
+    )
+    submit = SubmitField(_l("Save setting"))
 
 
 class MilestoneForm(FlaskForm):

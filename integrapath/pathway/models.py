@@ -122,3 +122,6 @@ register_audited_fields(
     names=AuditedField(_l("Names")),
     position=AuditedField(_l("Place in the list")),
 )
+register_audited_fields(
+    "", inactivity_weeks=AuditedField(_l("Weeks without activity before a case is listed"))
+)

@@ -1,7 +1,7 @@
 """The pathway of a case: its stage, the moves between stages and the time spent in each."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from ..assessments.models import (
     WorkExperience,
 )
 from ..assessments.services import DECISIONS, at_least_in_every_skill
-from ..audit import record_event
+from ..audit import AuditEvent, record_event
 from ..cases.models import Case, CaseStatus, Stage, StageChange
+from ..cases.services import PERMIT_WARNING_DAYS, VIEW_ACTIONS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
@@ -455,3 +456,83 @@ def add_default_milestones(municipality: Municipality, actor: User | None = None
             with force_locale(code):
                 names[code] = str(name)
         add_milestone(municipality, stage, rule, names, required, actor)
+
+
+# -- the caseworker's day ---------------------------------------------------------------------
+
+DAY_LIMIT = 20  # rows shown per list of the day; the count says how many there are
+
+
+@dataclass(frozen=True)
+class DayList:
+    """One list of the caseworker's day: the most urgent rows first, and how many in all."""
+
+    rows: list
+    total: int
+
+
+def _day_list(statement) -> DayList:
+    """Run ``statement`` (cases, with a window count) limited to the first rows: one query."""
+    rows = db.session.execute(statement.add_columns(sa.func.count().over()).limit(DAY_LIMIT)).all()
+    return DayList([row[:-1] for row in rows], rows[0][-1] if rows else 0)
+
+
+def _own_open_cases(user: User):
+    return scoped(select(Case), user).where(
+        Case.caseworker_id == user.id, Case.status == CaseStatus.ACTIVE
+    )
+
+
+def permits_expiring(user: User, today: date) -> DayList:
+    """The caseworker's open cases whose permit expired or expires within 90 days, soonest
+    first (dates in the municipality's calendar)."""
+    limit = today + timedelta(days=PERMIT_WARNING_DAYS)
+    return _day_list(
+        _own_open_cases(user)
+        .where(Case.permit_expires_on.is_not(None), Case.permit_expires_on <= limit)
+        .order_by(Case.permit_expires_on, Case.id)
+    )
+
+
+def last_activity():
+    """When something was last recorded on the ``Case`` row (views do not count)."""
+    return (
+        select(sa.func.max(AuditEvent.created_at))
+        .where(
+            AuditEvent.object_type == "Case",
+            AuditEvent.object_id == Case.id,
+            AuditEvent.action.not_in(VIEW_ACTIONS),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+def inactive_cases(user: User, weeks: int) -> DayList:
+    """The caseworker's open cases with nothing recorded for ``weeks`` weeks, quietest first."""
+    last = last_activity()
+    cutoff = utcnow() - timedelta(weeks=weeks)
+    return _day_list(
+        _own_open_cases(user)
+        .add_columns(last.label("last_activity"))
+        .where(last < cutoff)
+        .order_by(last, Case.id)
+    )
+
+
+def ready_cases(user: User, municipality: Municipality) -> DayList:
+    """The caseworker's cases ready to advance, oldest files first."""
+    return _day_list(_own_open_cases(user).where(ready_condition(municipality)).order_by(Case.id))
+
+
+def set_inactivity_weeks(municipality: Municipality, weeks: int, actor: User) -> None:
+    """Say after how many quiet weeks the caseworker's day lists a case."""
+    if not 1 <= weeks <= 104:
+        raise PathwayError(_l("Choose between 1 and 104 weeks."), "inactivity_weeks")
+    if weeks != municipality.inactivity_weeks:
+        record_event(
+            "inactivity_weeks_changed",
+            actor=actor,
+            changes={"inactivity_weeks": [municipality.inactivity_weeks, weeks]},
+        )
+    municipality.inactivity_weeks = weeks

@@ -3,9 +3,9 @@ administrators keep their municipality's checklists."""
 
 from babel import Locale
 from flask import abort, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import BooleanField
 
@@ -23,15 +23,24 @@ from ..cases.page import (
     submit_section,
 )
 from ..cases.services import load_case_file
+from ..courses import services as courses
 from ..errors import submit_form
 from ..extensions import db
 from ..i18n import SUPPORTED_LOCALES, local_digits
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
-from .forms import AdvanceForm, ButtonForm, MilestoneForm, StageMoveForm, TickForm
+from .forms import (
+    AdvanceForm,
+    ButtonForm,
+    InactivityForm,
+    MilestoneForm,
+    StageMoveForm,
+    TickForm,
+)
 from .models import Milestone
 from .permissions import can_move_stage
 
+menu_item("pathway.my_day", _l("My day"))
 menu_item("pathway.milestones", _l("Milestones"))
 
 
@@ -172,14 +181,51 @@ def untick(case_id: int, milestone_id: int):
 # -- the checklists, kept by administrators ---------------------------------------------------
 
 
+@bp.route("/today")
+@allow(Role.CASEWORKER)
+def my_day():
+    """What needs the caseworker's attention today, most urgent first, each with its count."""
+    municipality = db.session.get(Municipality, current_user.municipality_id)
+    today = municipality.today()
+    alerts = courses.attendance_alerts(current_user)
+    return render_template(
+        "pathway/my_day.html",
+        today=today,
+        weeks=municipality.inactivity_weeks,
+        behind=services.DayList(alerts[: services.DAY_LIMIT], len(alerts)),
+        permits=services.permits_expiring(current_user, today),
+        inactive=services.inactive_cases(current_user, municipality.inactivity_weeks),
+        ready=services.ready_cases(current_user, municipality),
+        locale=str(get_locale()),
+    )
+
+
 @bp.route("/admin/milestones")
 @allow(Role.ADMIN)
-def milestones():
+def milestones(inactivity_form=None):
     rows = services.milestones_of(current_user.municipality_id, retired=True)
+    municipality = db.session.get(Municipality, current_user.municipality_id)
     return render_template(
         "pathway/milestones.html",
         stages=[(stage, [m for m in rows if m.stage == stage]) for stage in Stage],
-        button=ButtonForm(),
+        inactivity_form=inactivity_form
+        or InactivityForm(formdata=None, inactivity_weeks=municipality.inactivity_weeks),
+    )
+
+
+@bp.route("/admin/milestones/settings", methods=["POST"])
+@allow(Role.ADMIN)
+def save_inactivity():
+    municipality = db.session.get(Municipality, current_user.municipality_id)
+    form = InactivityForm()
+    return submit_form(
+        form,
+        lambda form: services.set_inactivity_weeks(
+            municipality, form.inactivity_weeks.data, current_user
+        ),
+        _("The setting has been saved."),
+        lambda: redirect(url_for("pathway.milestones")),
+        lambda: milestones(inactivity_form=form),
     )
 
 

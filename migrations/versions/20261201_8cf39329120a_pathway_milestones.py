@@ -1,4 +1,5 @@
-"""Pathway: milestones per municipality and stage, and the ticks caseworkers give them.
+"""Pathway: milestones per municipality and stage, the ticks caseworkers give them, and the
+weeks without activity after which the caseworker's day lists a case.
 
 Revision ID: 8cf39329120a
 Revises: 0f8a9651a18f
@@ -17,6 +18,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('inactivity_weeks', sa.Integer(), server_default='8', nullable=False))
+
     op.create_table('milestone',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -61,3 +65,5 @@ def downgrade():
         batch_op.drop_index('ix_milestone_municipality_stage')
 
     op.drop_table('milestone')
+    with op.batch_alter_table('municipality', schema=None) as batch_op:
+        batch_op.drop_column('inactivity_weeks')

@@ -169,10 +169,7 @@ def test_case_url_table_covers_every_case_route(app):
         re.sub(r"/1(/|$)", r"/<int:x>\1", path.replace("{id}", "<int:case_id>"))
         for _m, path in CASE_URLS
     }
-    normalised = {
-        re.sub(ROW_IDS, "<int:x>", route)
-        for route in routes
-    }
+    normalised = {re.sub(ROW_IDS, "<int:x>", route) for route in routes}
     assert normalised == covered
 
 
