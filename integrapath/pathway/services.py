@@ -297,6 +297,14 @@ def count_ready_to_advance(user: User, ready: sa.ColumnElement[bool]) -> int:
     )
 
 
+def _tick_of(case: Case, milestone: Milestone) -> MilestoneTick | None:
+    return db.session.scalar(
+        select(MilestoneTick).where(
+            MilestoneTick.case_id == case.id, MilestoneTick.milestone_id == milestone.id
+        )
+    )
+
+
 def tick_milestone(case: Case, milestone: Milestone, met_on: date, actor: User) -> MilestoneTick:
     """Record that a caseworker's milestone is met for the case.
 
@@ -309,12 +317,7 @@ def tick_milestone(case: Case, milestone: Milestone, met_on: date, actor: User) 
         raise PathwayError(_l("This milestone is read from the file and cannot be ticked."))
     if met_on > municipality_of(case).today():
         raise PathwayError(_l("This date cannot be in the future."), "met_on")
-    exists = db.session.scalar(
-        select(MilestoneTick.id).where(
-            MilestoneTick.case_id == case.id, MilestoneTick.milestone_id == milestone.id
-        )
-    )
-    if exists:
+    if _tick_of(case, milestone) is not None:
         raise PathwayError(_l("This milestone is ticked already."))
     tick = MilestoneTick(
         case_id=case.id, milestone_id=milestone.id, met_on=met_on, ticked_by_id=actor.id
@@ -332,11 +335,7 @@ def tick_milestone(case: Case, milestone: Milestone, met_on: date, actor: User) 
 
 def untick_milestone(case: Case, milestone: Milestone, actor: User) -> None:
     """Take a tick back (given by mistake); the timeline keeps both."""
-    tick = db.session.scalar(
-        select(MilestoneTick).where(
-            MilestoneTick.case_id == case.id, MilestoneTick.milestone_id == milestone.id
-        )
-    )
+    tick = _tick_of(case, milestone)
     if tick is None:
         raise PathwayError(_l("This milestone is not ticked."))
     db.session.delete(tick)
