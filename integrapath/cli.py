@@ -310,6 +310,96 @@ def _seed_inclusion(case: Case, number: int, caseworker) -> None:
         )
 
 
+def _seed_courses(municipality: Municipality, spec: dict, provider: Organisation) -> None:
+    """A language and a civic orientation course of the provider, one running since three
+    weeks with every demo file enrolled, attendance taken, and a session today."""
+    from .courses import services as courses
+    from .courses.models import AttendanceStatus, CefrLevel, Course, CourseType
+
+    if db.session.scalar(select(Course.id).where(Course.organisation_id == provider.id).limit(1)):
+        return
+    teacher = find_user_by_email(f"teacher@{spec['domain']}")
+    caseworker = find_user_by_email(f"caseworker@{spec['domain']}")
+    texts = {
+        "de": ("Deutsch A1 bis A2 (Integrationskurs)", "Alltagsdeutsch für Neuzugewanderte."),
+        "fr": ("Français A1 vers A2", "Le français de tous les jours."),
+        "en": ("German A1 to A2 (integration course)", "Everyday German for newcomers."),
+    }
+    language = municipality.default_locale
+    values = {"course_type": CourseType.LANGUAGE, "hours": 300, "target_language": language,
+              "entry_level": CefrLevel.A1, "target_level": CefrLevel.A2}  # fmt: skip
+    course = None
+    for locale in (language, "en"):
+        title, description = texts.get(locale, texts["en"])
+        if locale == "en" and language == "fr":
+            title, description = "French A1 to A2", "Everyday French for newcomers."
+        course = courses.save_course(
+            course,
+            courses.CourseData(values, provider.id, locale, title, description),
+            teacher,
+        )
+    civics = courses.CourseData(
+        {"course_type": CourseType.CIVIC_ORIENTATION, "hours": 60},
+        provider.id,
+        "en",
+        "Living here: rights, duties and services",
+    )
+    civic_course = courses.save_course(None, civics, teacher)
+    today = municipality.today()
+    start = today - timedelta(days=21)
+    offering = courses.create_offering(
+        course,
+        {"start_date": start, "end_date": start + timedelta(days=69),
+         "weekday_numbers": [1, 2, 3, 4, 5], "starts_at": time(9), "ends_at": time(12, 30),
+         "place": spec["provider"], "online": False, "capacity": CLASS_SIZE,
+         "instruction_languages": f"{language} ar uk", "childcare": True,
+         "attendance_threshold": 80},
+        teacher,
+    )  # fmt: skip
+    courses.create_offering(
+        civic_course,
+        {"start_date": today + timedelta(days=14), "end_date": today + timedelta(days=42),
+         "weekday_numbers": [2], "starts_at": time(14), "ends_at": time(17),
+         "place": spec["provider"], "online": False, "capacity": 20,
+         "instruction_languages": f"{language} ar fa uk", "childcare": False,
+         "attendance_threshold": 80},
+        teacher,
+    )  # fmt: skip
+    sessions = courses.sessions_of(offering)
+    if not any(session.date == today for session in sessions):
+        courses.add_session(offering, today, time(9), time(12, 30), teacher)
+    colleague = find_user_by_email(f"caseworker2@{spec['domain']}")
+    for number in range(CLASS_SIZE - len(spec["cases"])):  # the rest of the class
+        generated = person(number + 1, 2, today)
+        generated.data.values["caseworker_id"] = (colleague if number % 2 else caseworker).id
+        generated.data.flags = {}
+        register_case(generated.data, caseworker, confirmed_new_person=True)
+    cases = db.session.scalars(
+        select(Case).where(Case.municipality_id == municipality.id).order_by(Case.id)
+    ).all()
+    enrolments = []
+    for number, case in enumerate(cases):
+        if number % 6 != 5:  # most agreed that the course provider may know who they are
+            record_consent(
+                case, ConsentPurpose.PROVIDER_SHARING, start, ConsentMethod.WRITTEN, caseworker
+            )
+        enrolment = courses.enrol_case(offering, case, caseworker)
+        enrolment.enrolled_on = start
+        enrolments.append(enrolment)
+    db.session.flush()
+    # The first person misses every third session: below the threshold, on the alert list.
+    for number, session in enumerate(s for s in sessions if s.date < today):
+        marks = {
+            enrolment.id: courses.Mark(
+                AttendanceStatus.ABSENT
+                if position == 0 and number % 3 == 0
+                else AttendanceStatus.PRESENT
+            )
+            for position, enrolment in enumerate(enrolments)
+        }
+        courses.record_attendance(session, marks, teacher)
+
+
 def _seed_assessments(municipality: Municipality, spec: dict) -> None:
     """Give the demo files language levels, a qualification or two and employment statuses."""
     cases = list(
@@ -415,96 +505,6 @@ def load_reference_data_command():
     click.echo(", ".join(f"{table}: {count} rows" for table, count in counts.items()))
 
 
-def _seed_courses(municipality: Municipality, spec: dict, provider: Organisation) -> None:
-    """A language and a civic orientation course of the provider, one running since three
-    weeks with every demo file enrolled, attendance taken, and a session today."""
-    from .courses import services as courses
-    from .courses.models import AttendanceStatus, CefrLevel, Course, CourseType
-
-    if db.session.scalar(select(Course.id).where(Course.organisation_id == provider.id).limit(1)):
-        return
-    teacher = find_user_by_email(f"teacher@{spec['domain']}")
-    caseworker = find_user_by_email(f"caseworker@{spec['domain']}")
-    texts = {
-        "de": ("Deutsch A1 bis A2 (Integrationskurs)", "Alltagsdeutsch für Neuzugewanderte."),
-        "fr": ("Français A1 vers A2", "Le français de tous les jours."),
-        "en": ("German A1 to A2 (integration course)", "Everyday German for newcomers."),
-    }
-    language = municipality.default_locale
-    values = {"course_type": CourseType.LANGUAGE, "hours": 300, "target_language": language,
-              "entry_level": CefrLevel.A1, "target_level": CefrLevel.A2}  # fmt: skip
-    course = None
-    for locale in (language, "en"):
-        title, description = texts.get(locale, texts["en"])
-        if locale == "en" and language == "fr":
-            title, description = "French A1 to A2", "Everyday French for newcomers."
-        course = courses.save_course(
-            course,
-            courses.CourseData(values, provider.id, locale, title, description),
-            teacher,
-        )
-    civics = courses.CourseData(
-        {"course_type": CourseType.CIVIC_ORIENTATION, "hours": 60},
-        provider.id,
-        "en",
-        "Living here: rights, duties and services",
-    )
-    civic_course = courses.save_course(None, civics, teacher)
-    today = municipality.today()
-    start = today - timedelta(days=21)
-    offering = courses.create_offering(
-        course,
-        {"start_date": start, "end_date": start + timedelta(days=69),
-         "weekday_numbers": [1, 2, 3, 4, 5], "starts_at": time(9), "ends_at": time(12, 30),
-         "place": spec["provider"], "online": False, "capacity": CLASS_SIZE,
-         "instruction_languages": f"{language} ar uk", "childcare": True,
-         "attendance_threshold": 80},
-        teacher,
-    )  # fmt: skip
-    courses.create_offering(
-        civic_course,
-        {"start_date": today + timedelta(days=14), "end_date": today + timedelta(days=42),
-         "weekday_numbers": [2], "starts_at": time(14), "ends_at": time(17),
-         "place": spec["provider"], "online": False, "capacity": 20,
-         "instruction_languages": f"{language} ar fa uk", "childcare": False,
-         "attendance_threshold": 80},
-        teacher,
-    )  # fmt: skip
-    sessions = courses.sessions_of(offering)
-    if not any(session.date == today for session in sessions):
-        courses.add_session(offering, today, time(9), time(12, 30), teacher)
-    colleague = find_user_by_email(f"caseworker2@{spec['domain']}")
-    for number in range(CLASS_SIZE - len(spec["cases"])):  # the rest of the class
-        generated = person(number + 1, 2, today)
-        generated.data.values["caseworker_id"] = (colleague if number % 2 else caseworker).id
-        generated.data.flags = {}
-        register_case(generated.data, caseworker, confirmed_new_person=True)
-    cases = db.session.scalars(
-        select(Case).where(Case.municipality_id == municipality.id).order_by(Case.id)
-    ).all()
-    enrolments = []
-    for number, case in enumerate(cases):
-        if number % 6 != 5:  # most agreed that the course provider may know who they are
-            record_consent(
-                case, ConsentPurpose.PROVIDER_SHARING, start, ConsentMethod.WRITTEN, caseworker
-            )
-        enrolment = courses.enrol_case(offering, case, caseworker)
-        enrolment.enrolled_on = start
-        enrolments.append(enrolment)
-    db.session.flush()
-    # The first person misses every third session: below the threshold, on the alert list.
-    for number, session in enumerate(s for s in sessions if s.date < today):
-        marks = {
-            enrolment.id: courses.Mark(
-                AttendanceStatus.ABSENT
-                if position == 0 and number % 3 == 0
-                else AttendanceStatus.PRESENT
-            )
-            for position, enrolment in enumerate(enrolments)
-        }
-        courses.record_attendance(session, marks, teacher)
-
-
 @click.command("create-admin")
 @click.option("--municipality-code", required=True, help="Short code, e.g. LND.")
 @click.option("--municipality-name", help="Name, when the municipality is new.")
@@ -595,8 +595,8 @@ def seed_demo():
             )
             rows.append((municipality.name, role.value, user.email))
         _seed_cases(municipality, spec)
-        _seed_assessments(municipality, spec)
         _seed_courses(municipality, spec, provider)
+        _seed_assessments(municipality, spec)
         _seed_milestones(municipality)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")

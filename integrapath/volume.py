@@ -414,6 +414,8 @@ def inclusion_rows(case_id: int, registered: datetime, today: date) -> tuple[lis
         if start + timedelta(days=days) <= today
     ]
     return housing_rows, status_rows
+
+
 ASSESSMENT_TABLES = (LanguageAssessment, EmploymentStatus, WorkExperience, Qualification)
 # Occupations of the generated people (ISCO-08 unit groups) and how often they occur.
 OCCUPATIONS = {"2221": 4, "3221": 4, "2142": 2, "2310": 2, "5120": 6, "7112": 5, "8322": 6,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..assessments.models import CefrLevel
 from ..audit import AuditedField, register_audited_fields
 from ..cases.models import Case
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
@@ -31,32 +32,6 @@ class CourseType(LabelledEnum):
             cls.DIGITAL_SKILLS: _l("Digital skills course"),
             cls.PRE_DEPARTURE: _l("Pre-departure course"),
         }
-
-
-class CefrLevel(LabelledEnum):
-    PRE_A1 = "pre_a1"
-    A1 = "a1"
-    A2 = "a2"
-    B1 = "b1"
-    B2 = "b2"
-    C1 = "c1"
-    C2 = "c2"
-
-    @classmethod
-    def labels(cls):
-        return {
-            cls.PRE_A1: _l("Pre-A1"),
-            cls.A1: "A1",
-            cls.A2: "A2",
-            cls.B1: "B1",
-            cls.B2: "B2",
-            cls.C1: "C1",
-            cls.C2: "C2",
-        }
-
-    @property
-    def rank(self) -> int:
-        return list(CefrLevel).index(self)
 
 
 def _provider_scope(cls, user):

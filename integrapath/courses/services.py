@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Municipality, Organisation, OrganisationKind, User
+from ..assessments.models import AssessmentSource, LanguageSkill
+from ..assessments.services import AssessmentData, language_levels, record_assessment
 from ..audit import diff, plain_value, record_event
 from ..cases.models import Case, CaseLanguage, CaseStatus, Dependant, Relation
 from ..cases.services import ParticipantView, participant_views
@@ -696,6 +698,8 @@ def record_result(enrolment: Enrolment, data: ResultData, actor: User) -> None:
     status = EnrolmentStatus.COMPLETED if data.passed else EnrolmentStatus.FAILED
     if enrolment.status != status:
         _change(enrolment, status, actor, action="result_recorded")
+    if data.passed and data.level_reached and {"passed", "level_reached"} & set(changes):
+        _assess_from_exam(enrolment, values, actor)
     if changes:
         record_event(
             "result_recorded",
@@ -704,6 +708,28 @@ def record_result(enrolment: Enrolment, data: ResultData, actor: User) -> None:
             municipality_id=offering.municipality_id,
             changes=changes,
         )
+
+
+def _assess_from_exam(enrolment: Enrolment, values: dict, actor: User) -> None:
+    """A passed language exam is a CEFR assessment of every skill of the case, as of the
+    result's date: a certified exam when it has a certificate, else a course exam."""
+    course = enrolment.offering.course
+    certified = bool(values["certificate_number"])
+    record_assessment(
+        db.session.get(Case, enrolment.case_id),
+        AssessmentData(
+            language=course.target_language,
+            skills=list(LanguageSkill),
+            level=values["level_reached"],
+            assessed_on=values["result_on"],
+            source=AssessmentSource.CERTIFIED_EXAM if certified else AssessmentSource.COURSE_EXAM,
+            # The assessment keeps shorter certificate fields than the result does.
+            certificate_number=(values["certificate_number"] or "")[:60] or None,
+            certificate_issuer=(values["certificate_issuer"] or "")[:120] or None,
+            organisation=db.session.get(Organisation, enrolment.offering.organisation_id).name,
+        ),
+        actor,
+    )
 
 
 # -- rates and alerts ------------------------------------------------------------------------
@@ -883,12 +909,26 @@ def _clashes(case: Case, offering_ids: list[int]) -> set[int]:
     )
 
 
+def _current_levels(case: Case) -> dict:
+    """The person's current CEFR level per assessed language: the lowest current level of
+    its skills (a course must fit the weakest skill)."""
+    return {
+        levels.language: min(
+            (assessment.level for assessment in levels.current.values()),
+            key=lambda level: level.rank,
+        )
+        for levels in language_levels(case, case.preferred_language)
+        if levels.current
+    }
+
+
 def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     """Offerings that fit the person, each with why it fits.
 
     Fits: not over, not already chosen, no session clashing with their other courses, taught
-    in a language they speak (or a language course of a language it is taught in), and with
-    childcare when they have a young child.
+    in a language they speak (or a language course of a language it is taught in), with
+    childcare when they have a young child, and for a language course whose language the
+    person has been assessed in, an entry level that is their current level.
     """
     today = _today(case.municipality_id)
     chosen = select(Enrolment.offering_id).where(Enrolment.case_id == case.id)
@@ -919,6 +959,7 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
             .group_by(Enrolment.offering_id)
         ).all()
     )
+    levels = _current_levels(case)
     suggestions = []
     for offering in offerings:
         if offering.id in clashes or (childcare and not offering.childcare):
@@ -930,7 +971,12 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
         )
         if not shared and not learning:
             continue
+        level = levels.get(course.target_language) if course.entry_level else None
+        if level is not None and level != course.entry_level:
+            continue  # a language course for another level than the person's
         reasons = []
+        if level is not None:
+            reasons.append(("level", [level.label]))
         if shared:
             reasons.append(("speaks", shared))
         else:

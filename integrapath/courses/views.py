@@ -39,9 +39,9 @@ from .forms import (
 from .models import (
     AttendanceStatus,
     AttendanceUpload,
-    CefrLevel,
     Course,
     CourseSession,
+    CourseType,
     Enrolment,
     EnrolmentStatus,
     Offering,
@@ -189,14 +189,12 @@ def _offering_page(offering: Offering, **forms):
         "enrol_form": lambda: EnrolForm(formdata=None),
         "session_form": lambda: SessionForm(formdata=None),
         "leave_form": lambda: LeaveForm(formdata=None, prefix="leave"),
-        "result_form": lambda: ResultForm(formdata=None),
     }
     return render_template(
         "courses/offering.html",
         offering=offering,
         register=register,
         views=services.participants(register.enrolments),
-        levels=[(level.value, str(level.label)) for level in CefrLevel],
         today=today,
         locale=_locale(),
         failed_row=forms.pop("failed_row", None),
@@ -346,19 +344,22 @@ def leave(enrolment_id: int):
     )
 
 
-@bp.route("/enrolments/<int:enrolment_id>/result", methods=["POST"])
+@bp.route("/enrolments/<int:enrolment_id>/result", methods=["GET", "POST"])
 @provider_only
 def record_result(enrolment_id: int):
     enrolment = _own_enrolment(enrolment_id)
-    return _submit(
-        enrolment.offering,
-        "result_form",
-        ResultForm(),
+    form = ResultForm(obj=enrolment)
+    if request.method == "GET" and enrolment.passed is not None:
+        form.passed.data = "yes" if enrolment.passed else "no"
+    if enrolment.offering.course.course_type != CourseType.LANGUAGE:
+        del form.level_reached
+    return submit_form(
+        form,
         lambda form: services.record_result(
             enrolment,
             services.ResultData(
                 passed=form.passed.data == "yes",
-                level_reached=form.level_reached.data,
+                level_reached=form.level_reached.data if "level_reached" in form else None,
                 certificate_number=form.certificate_number.data,
                 certificate_issuer=form.certificate_issuer.data,
                 result_on=form.result_on.data,
@@ -366,8 +367,14 @@ def record_result(enrolment_id: int):
             current_user,
         ),
         _("Result saved."),
-        "participants",
-        row=enrolment.id,
+        lambda: _back(enrolment.offering, "participants"),
+        lambda: render_template(
+            "courses/result.html",
+            form=form,
+            enrolment=enrolment,
+            view=services.participants([enrolment])[enrolment.id],
+            locale=_locale(),
+        ),
     )
 
 

@@ -31,12 +31,13 @@ def test_provider_takes_todays_attendance_and_records_a_result_for_the_caseworke
     page.get_by_role("link", name=t("All sessions")).click()
     participant = page.locator("#participants tbody tr").last
     name = participant.locator("td").first.inner_text().splitlines()[0].strip()
-    participant.locator("summary", has_text=t("Result")).click()
-    participant.get_by_label(t("Result"), exact=True).select_option("yes")
-    participant.get_by_label(t("Level reached")).select_option("a2")
-    participant.get_by_label(t("Certificate number")).fill("DTZ-2026-0815")
-    participant.get_by_label(t("Certificate issued by")).fill("telc gGmbH")
-    participant.get_by_role("button", name=t("Save result")).click()
+    participant.get_by_role("link", name=t("Result"), exact=True).click()
+    visit.field("Result").select_option("yes")
+    visit.field("Level reached").select_option("a2")
+    visit.field("Certificate number").fill("DTZ-2026-0815")
+    visit.field("Certificate issued by").fill("telc gGmbH")
+    visit.check("course-result")
+    page.get_by_role("button", name=t("Save result")).click()
     expect(page.get_by_text(t("Result saved."))).to_be_visible()
     expect(page.locator("#participants tbody tr").last).to_contain_text("DTZ-2026-0815")
     visit.check("course-offering-provider")
@@ -57,4 +58,6 @@ def test_provider_takes_todays_attendance_and_records_a_result_for_the_caseworke
     expect(section).to_contain_text(t("Completed"))
     expect(section).to_contain_text("A2")
     expect(section).to_contain_text(re.compile(r"\d"))  # the attendance rate
+    # The passed exam is the person's new CEFR level in every skill of the language.
+    expect(page.locator("#level-grid")).to_contain_text("A2")
     visit.check("case-file-courses")

@@ -440,3 +440,71 @@ def test_two_people_saving_the_same_session_at_once_leave_one_row_each(app):
     finally:
         db.session = test_session
         drop_committed(engine, setup)
+
+
+def test_a_passed_language_exam_becomes_a_cefr_assessment_in_the_same_transaction(
+    app_ctx, provider, make_offering, make_case, enrol
+):
+    from integrapath.assessments.models import AssessmentSource, LanguageAssessment
+
+    case = make_case()
+    enrolment = enrol(make_offering(provider), case)
+    services.record_result(
+        enrolment, services.ResultData(True, CefrLevel.A1, "DTZ-1", "telc gGmbH"), provider
+    )
+    rows = db.session.scalars(
+        select(LanguageAssessment).where(LanguageAssessment.case_id == case.id)
+    ).all()
+    assert len(rows) == 5  # every skill
+    assert {(r.language, r.level, r.source, r.certificate_number, r.current) for r in rows} == {
+        ("de", CefrLevel.A1, AssessmentSource.CERTIFIED_EXAM, "DTZ-1", True)
+    }
+    db.session.rollback()  # undoing the result undoes the assessment: one transaction
+    assert db.session.scalar(select(func.count(LanguageAssessment.id))) == 0
+    assert db.session.get(Enrolment, enrolment.id).status == EnrolmentStatus.ENROLLED
+
+
+def test_an_exam_without_certificate_is_a_course_exam_and_a_failed_one_no_level(
+    app_ctx, provider, make_offering, make_case, enrol
+):
+    from integrapath.assessments.models import AssessmentSource, LanguageAssessment
+
+    offering = make_offering(provider)
+    passed, failed = enrol(offering, make_case()), enrol(offering, make_case())
+    services.record_result(passed, services.ResultData(True, CefrLevel.A1), provider)
+    services.record_result(failed, services.ResultData(False), provider)
+    sources = db.session.execute(
+        select(LanguageAssessment.case_id, LanguageAssessment.source).distinct()
+    ).all()
+    assert sources == [(passed.case_id, AssessmentSource.COURSE_EXAM)]
+
+
+def test_a_language_course_is_suggested_only_at_the_persons_current_level(
+    app_ctx, provider, make_offering, make_course, make_case, make_user, today
+):
+    from integrapath.assessments.models import AssessmentSource, LanguageSkill
+    from integrapath.assessments.services import AssessmentData, record_assessment
+
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker, preferred_language="ar")
+    record_assessment(
+        case,
+        AssessmentData("de", list(LanguageSkill), CefrLevel.A1, today,
+                       AssessmentSource.PLACEMENT_TEST),
+        caseworker,
+    )  # fmt: skip
+    fitting = make_offering(
+        provider, course=make_course(provider, entry_level=CefrLevel.A1, target_level=CefrLevel.A2)
+    )
+    make_offering(
+        provider,
+        course=make_course(provider, entry_level=CefrLevel.B1, target_level=CefrLevel.B2),
+        starts_at=time(14),
+        ends_at=time(16),
+    )
+    suggestions = services.suggested_offerings(case, caseworker)
+    assert [s.offering.id for s in suggestions] == [fitting.id]
+    reasons = [
+        (reason, [str(value) for value in values]) for reason, values in suggestions[0].reasons
+    ]
+    assert ("level", ["A1"]) in reasons

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from integrapath.cases.models import ConsentMethod, ConsentPurpose, NoteCategory
 from integrapath.cases.services import add_note, record_consent
+from integrapath.courses import spreadsheets
 from integrapath.courses.models import (
     Attendance,
     AttendanceStatus,
@@ -173,7 +174,7 @@ def _answers(auth, client, method, url):
 
 @pytest.mark.parametrize("who", ["other provider", "foreign provider", "foreign caseworker"])
 def test_course_pages_answer_404_outside_their_provider_and_municipality(
-    auth, client, provider, running, make_user, make_municipality, today, who
+    app, auth, client, provider, running, make_user, make_municipality, today, who
 ):
     offering, _cases, enrolments, _ = running
     session = _todays_session(offering, today)
@@ -183,8 +184,13 @@ def test_course_pages_answer_404_outside_their_provider_and_municipality(
         "foreign provider": lambda: make_user(Role.PROVIDER, in_municipality=elsewhere),
         "foreign caseworker": lambda: make_user(Role.CASEWORKER, in_municipality=elsewhere),
     }[who]()
+    with app.test_request_context():
+        table = spreadsheets.read_attendance(b"Reference,Attendance\nX,present\n", "en")
+        upload = spreadsheets.store_upload(session, "a.csv", table, provider)
+        db.session.commit()
     auth.login(stranger)
-    for method, url, roles in _course_urls(offering, session, enrolments[0], with_roles=True):
+    urls = _course_urls(offering, session, enrolments[0], upload.id, with_roles=True)
+    for method, url, roles in urls:
         # A page of the stranger's role answers 404: nothing confirms the object exists.
         expected = 404 if stranger.role in roles else 403
         assert _answers(auth, client, method, url) == expected, url
@@ -446,3 +452,16 @@ def test_the_case_file_runs_as_many_queries_with_one_course_as_with_five(
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("Changes</summary>") == 5
     assert len(five) == len(one)
+
+
+def test_the_result_page_shows_the_saved_result_and_keeps_errors_next_to_fields(
+    auth, client, provider, running
+):
+    offering, _cases, enrolments, _ = running
+    auth.login(provider)
+    url = f"/courses/enrolments/{enrolments[0].id}/result"
+    refused = auth.post(url, {"passed": "yes", "certificate_number": "X-1"})
+    assert "Give who issued the certificate." in refused.get_data(as_text=True)
+    auth.post(url, {"passed": "no", "certificate_number": "", "certificate_issuer": ""})
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<option selected value="no">|<option value="no" selected>', page)
