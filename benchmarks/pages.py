@@ -49,8 +49,11 @@ PAGES = [
         "/cases/?caseworker=&recognition=in_assessment",
     ),
     Page("a case file", "caseworker", "/cases/{case}"),
+    Page("caseworker's day", "caseworker", "/today"),
+    Page("caseload: ready to advance", "caseworker", "/cases/?caseworker=&ready=y"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),
+    Page("admin: milestones", "admin", "/admin/milestones"),
     Page("provider: attendance of 30", "provider", "/courses/sessions/{session}/attendance"),
     Page(
         "provider: attendance saved again",

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .cases.views import bp as cases_bp
     from .courses.views import bp as courses_bp
     from .inclusion.views import bp as inclusion_bp
+    from .pathway.views import bp as pathway_bp
     from .portal.views import bp as portal_bp
     from .transfers.views import bp as transfers_bp
 
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         inclusion_bp,
         assessments_bp,
         courses_bp,
+        pathway_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)

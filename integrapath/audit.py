@@ -67,6 +67,15 @@ ACTION_LABELS = {
     "attendance_corrected": _l("Attendance corrected"),
     "attendance_uploaded": _l("Attendance file uploaded"),
     "result_recorded": _l("Course result recorded"),
+    "stage_advanced": _l("Moved to a later stage"),
+    "stage_moved_back": _l("Moved back to an earlier stage"),
+    "milestone_ticked": _l("Milestone met"),
+    "milestone_unticked": _l("Milestone tick taken back"),
+    "milestone_added": _l("Milestone added"),
+    "milestone_changed": _l("Milestone changed"),
+    "milestone_moved": _l("Milestone moved in its list"),
+    "milestone_retired": _l("Milestone retired"),
+    "inactivity_weeks_changed": _l("Weeks before a quiet case is listed changed"),
     "housing_recorded": _l("Housing situation recorded"),
     "health_access_recorded": _l("Health access recorded"),
     "civic_status_recorded": _l("Residence status or participation recorded"),
@@ -89,6 +98,7 @@ OBJECT_LABELS = {
     "Enrolment": _l("Enrolment"),
     "AttendanceUpload": _l("Attendance file"),
     "Organisation": _l("Organisation"),
+    "Milestone": _l("Milestone"),
     "User": _l("Account"),
 }
 

@@ -398,6 +398,8 @@ def _seed_courses(municipality: Municipality, spec: dict, provider: Organisation
             for position, enrolment in enumerate(enrolments)
         }
         courses.record_attendance(session, marks, teacher)
+
+
 def _seed_assessments(municipality: Municipality, spec: dict) -> None:
     """Give the demo files language levels, a qualification or two and employment statuses."""
     cases = list(
@@ -547,6 +549,17 @@ def _refuse_in_production(command: str) -> None:
         )
 
 
+def _seed_milestones(municipality: Municipality) -> None:
+    """The default checklists of the pathway's stages, once per municipality."""
+    from .pathway.models import Milestone
+    from .pathway.services import add_default_milestones
+
+    if not db.session.scalar(
+        select(Milestone.id).where(Milestone.municipality_id == municipality.id).limit(1)
+    ):
+        add_default_milestones(municipality)
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
@@ -584,6 +597,7 @@ def seed_demo():
         _seed_cases(municipality, spec)
         _seed_courses(municipality, spec, provider)
         _seed_assessments(municipality, spec)
+        _seed_milestones(municipality)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

@@ -329,8 +329,9 @@ def count_queries(app):
 PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
-                 "/account/password", "/courses/catalogue", "/courses/catalogue/{course}"],
-    Role.CASEWORKER: ["/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
+                 "/account/password", "/courses/catalogue", "/courses/catalogue/{course}",
+                 "/admin/milestones", "/admin/milestones/new"],
+    Role.CASEWORKER: ["/today", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
                       "/courses/offerings/{offering}", "/courses/alerts"],
     Role.PROVIDER: ["/courses/provider", "/courses/catalogue", "/courses/catalogue/new",

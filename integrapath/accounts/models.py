@@ -29,6 +29,8 @@ class Municipality(TimestampMixin, db.Model):
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
     default_locale: Mapped[str] = mapped_column(sa.String(8), default="en")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    # The caseworker's day lists open cases with nothing recorded for this many weeks.
+    inactivity_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"

@@ -501,6 +501,7 @@ register_audited_fields(
     arrived_in_municipality_on=_personal(_l("Arrival in the municipality")),
     caseworker_id=AuditedField(_l("Caseworker")),
     stage=AuditedField(_l("Stage"), labels=Stage),
+    stage_reason=_personal(_l("Reason for the move")),
     flags=_personal(_l("Sensitive needs")),
     **{flag: _personal(label) for flag, label in SENSITIVE_FLAGS.items()},
     note=AuditedField(_l("Note")),

@@ -153,7 +153,14 @@ CASE_URLS = [
     ("post", "/cases/{id}/civic"),
     ("post", "/cases/{id}/education"),
     ("post", "/courses/cases/{id}/enrol"),
+    ("post", "/cases/{id}/stage"),
+    ("post", "/cases/{id}/advance"),
+    ("post", "/cases/{id}/milestones/1/tick"),
+    ("post", "/cases/{id}/milestones/1/untick"),
 ]
+
+
+ROW_IDS = r"<int:(note|link|dependant|consent|qualification|measure|milestone)_id>"
 
 
 def test_case_url_table_covers_every_case_route(app):
@@ -162,10 +169,7 @@ def test_case_url_table_covers_every_case_route(app):
         re.sub(r"/1(/|$)", r"/<int:x>\1", path.replace("{id}", "<int:case_id>"))
         for _m, path in CASE_URLS
     }
-    normalised = {
-        re.sub(r"<int:(note|link|dependant|consent|qualification|measure)_id>", "<int:x>", route)
-        for route in routes
-    }
+    normalised = {re.sub(ROW_IDS, "<int:x>", route) for route in routes}
     assert normalised == covered
 
 
