@@ -12,7 +12,7 @@ from .forms import ActivationForm, LanguageForm, LoginForm, PasswordChangeForm
 ALL_ROLES = tuple(Role)
 HOME_ENDPOINTS = {
     Role.ADMIN: "admin.users",
-    Role.CASEWORKER: "cases.caseload",
+    Role.CASEWORKER: "pathway.my_day",  # what needs attention today; the caseload is a tap away
     Role.PROVIDER: "courses.provider_home",
     Role.MIGRANT: "portal.home",
 }

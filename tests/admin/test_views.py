@@ -50,7 +50,7 @@ def test_admin_creates_an_account_and_the_person_activates_it(admin, auth, clien
     response = auth.post(
         link, {"new_password": "nadia-secret-42", "confirm_password": "nadia-secret-42"}
     )
-    assert response.headers["Location"] == "/cases/"
+    assert response.headers["Location"] == "/today"  # a caseworker starts on their day
     assert client.get(link).status_code == 404  # the link works once
     assert "user_created" in _actions_on(created) and "account_activated" in _actions_on(created)
 

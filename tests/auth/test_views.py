@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD, csrf_token_from
 
 HOME_PAGES = {
     Role.ADMIN: "/admin/users",
-    Role.CASEWORKER: "/cases/",
+    Role.CASEWORKER: "/today",
     Role.PROVIDER: "/courses/provider",
     Role.MIGRANT: "/my/",
 }
@@ -83,10 +83,10 @@ def test_successful_sign_in_records_last_login(auth, make_user):
     ("next_url", "expected"),
     [
         ("/account/password", "/account/password"),
-        ("https://evil.example/steal", "/cases/"),
-        ("//evil.example/steal", "/cases/"),
-        ("/\\evil.example", "/cases/"),
-        ("javascript:alert(1)", "/cases/"),
+        ("https://evil.example/steal", "/today"),
+        ("//evil.example/steal", "/today"),
+        ("/\\evil.example", "/today"),
+        ("javascript:alert(1)", "/today"),
     ],
 )
 def test_next_redirect_only_goes_to_paths_of_this_site(auth, make_user, next_url, expected):

@@ -14,6 +14,8 @@ def test_caseworker_registers_finds_and_annotates_a_newcomer(visit):
     countries = Locale.parse(visit.locale).territories
     family = f"Müller-{uuid.uuid4().hex[:6]}"
     visit.sign_in("caseworker@lindenau.example")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("My day"))
+    visit.go_to("Caseload")
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
     visit.check("caseload")
 

@@ -11,7 +11,7 @@ from tests.browser.pages import LANGUAGE_NAMES
 
 DEMO_PEOPLE = [
     ("admin@lindenau.example", "Petra Albers", "/admin/users", "Accounts"),
-    ("caseworker@lindenau.example", "Jonas Weber", "/cases/", "Caseload"),
+    ("caseworker@lindenau.example", "Jonas Weber", "/today", "My day"),
     ("teacher@lindenau.example", "Hannah Krüger", "/courses/provider", "My courses"),
     ("amina@lindenau.example", "Amina Haddad", "/my/", None),
 ]
@@ -72,8 +72,8 @@ def test_admin_creates_a_caseworker_who_activates_the_account(visit):
     visit.field("New password").fill("mariam-secret-2026")
     visit.field("Repeat the new password").fill("mariam-secret-2026")
     page.get_by_role("button", name=t("Activate my account")).click()
-    expect(page).to_have_url(re.compile(r"/cases/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
+    expect(page).to_have_url(re.compile(r"/today$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("My day"))
 
 
 def test_afghan_newcomer_reads_the_portal_in_dari_on_a_phone(dari_phone_visit):

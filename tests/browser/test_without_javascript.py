@@ -34,6 +34,8 @@ def test_caseworker_registers_a_newcomer_and_keeps_a_note(visit_without_javascri
     page, t = visit.page, visit.t
     family = f"Haddad-{uuid.uuid4().hex[:6]}"
     visit.sign_in("caseworker2@lindenau.example")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("My day"))
+    visit.go_to("Caseload")
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Caseload"))
     visit.check("caseload")
 
