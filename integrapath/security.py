@@ -96,8 +96,12 @@ def may_visit(user, endpoint: str) -> bool:
 MENU: list[tuple[str, object]] = []
 
 
-def menu_item(endpoint: str, label) -> None:
-    MENU.append((endpoint, label))
+def menu_item(endpoint: str, label, *, first: bool = False) -> None:
+    """Add a page to the main navigation; ``first`` puts a role's landing page in front."""
+    if first:
+        MENU.insert(0, (endpoint, label))
+    else:
+        MENU.append((endpoint, label))
 
 
 def menu_for(user) -> list[tuple[str, object]]:

@@ -40,7 +40,7 @@ from .forms import (
 from .models import Milestone
 from .permissions import can_move_stage
 
-menu_item("pathway.my_day", _l("My day"))
+menu_item("pathway.my_day", _l("My day"), first=True)  # where caseworkers land
 menu_item("pathway.milestones", _l("Milestones"))
 
 

@@ -1,5 +1,7 @@
 """Signing in and out through the real pages."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -24,6 +26,15 @@ def test_each_role_lands_on_its_own_home_page(auth, make_user, client, role):
     assert response.status_code == 302
     assert response.headers["Location"] == HOME_PAGES[role]
     assert client.get(HOME_PAGES[role]).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.CASEWORKER, Role.PROVIDER])
+def test_the_landing_page_is_first_in_the_main_navigation(auth, make_user, client, role):
+    auth.login(make_user(role))
+    page = client.get(HOME_PAGES[role]).get_data(as_text=True)
+    navigation = page[page.index('aria-label="Main navigation"') :]
+    first_link = re.search(r'href="([^"]+)"', navigation).group(1)
+    assert first_link == HOME_PAGES[role]
 
 
 def test_wrong_password_shows_a_clear_error_and_keeps_the_email(auth, make_user):
