@@ -148,6 +148,17 @@ def test_health_insurance_and_long_term_residence_hold_from_their_date(worker, m
         db.session.scalars(services.cases_holding(Status.HEALTH_INSURANCE, date(2025, 6, 1)))
     )
     assert insured == {case.id}
+
+
+def test_a_gp_registration_holds_from_its_date_and_not_for_another_file(worker, make_case):
+    mother, father = make_case(caseworker=worker), make_case(caseworker=worker)
+    services.record_status(
+        mother, Status.GENERAL_PRACTITIONER, True, date(2025, 3, 10), None, worker
+    )
+    assert not services.has_general_practitioner(mother, date(2025, 3, 9))
+    assert services.has_general_practitioner(mother.id, date(2025, 3, 10))
+    assert services.has_general_practitioner(mother)
+    assert not services.has_general_practitioner(father)
     assert set(db.session.scalars(services.cases_holding(Status.HEALTH_INSURANCE))) == set()
 
 
