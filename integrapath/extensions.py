@@ -245,6 +245,20 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _configure_postgresql(dbapi_connection, _record) -> None:
+    """Turn PostgreSQL's JIT compiler off for our connections.
+
+    Our list queries are estimated costly (a caseload's EXISTS conditions per milestone) but
+    run in milliseconds; JIT spent 24 ms compiling a ready-to-advance count that ran in 34.
+    """
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()  # a SET in a transaction rolled back later would be undone
+
+
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _begin_sqlite_transaction(connection) -> None:
     # IMMEDIATE takes the write lock up front, waiting (busy_timeout) for another writer.

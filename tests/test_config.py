@@ -108,3 +108,13 @@ def test_an_oversized_request_gets_a_translated_413_before_it_is_read(client, au
     )
     assert response.status_code == 413
     assert "Die Datei ist zu groß" in response.get_data(as_text=True)
+
+
+def test_postgresql_connections_run_without_jit_even_after_a_rollback(app):
+    """JIT compiling cost more than our list queries themselves (issue 8's profile)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting")
+        with db.engine.connect() as connection:
+            connection.rollback()
+            assert connection.execute(sa.text("SHOW jit")).scalar_one() == "off"
