@@ -45,6 +45,7 @@ from .cases.models import (
 from .cases.services import CaseData, new_case
 from .extensions import db
 from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
+from .pathway.services import add_default_milestones
 from .security import Role
 
 VOLUME_CODE = "VOL"
@@ -187,6 +188,7 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     db.session.add_all([office, school])
     db.session.flush()
     load_reference_data()  # the occupations that work experience and jobs are coded with
+    add_default_milestones(town)  # lists that read them (ready to advance) cost what they will
     password = generate_password_hash(VOLUME_PASSWORD)
     staff = [("admin", "Ada Admin", Role.ADMIN, None), ("teacher", "Tom Teacher", Role.PROVIDER,
              school.id)] + [(f"caseworker{n}", f"Caseworker {n:03d}", Role.CASEWORKER, office.id)
