@@ -1,16 +1,20 @@
 """The append-only audit trail: who did what, to which object, when and from where."""
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .extensions import UTCDateTime, db, utcnow
+from .i18n import format_date
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Translated names of the recorded actions, for the audit log page.
 ACTION_LABELS = {
@@ -108,8 +112,8 @@ class AuditedField:
     """How one key of an event's ``changes`` is shown on the audit pages.
 
     ``personal`` marks personal or sensitive data: its values are shown only to readers who
-    may open the case file, everyone else sees that it changed. ``labels`` (a labelled enum
-    or a dict) turns stored codes into translated labels.
+    may open the case file, everyone else sees that it changed. ``labels`` (a labelled enum,
+    a dict, or a function of the code) turns stored codes into translated labels.
     """
 
     label: Any
@@ -160,11 +164,16 @@ def _shown(value: Any, field: AuditedField) -> str | None:
         return str(_l("Yes") if value else _l("No"))
     if isinstance(field.labels, dict):
         return str(field.labels.get(value, value))
-    if field.labels is not None:
+    if isinstance(field.labels, type):  # a labelled enum
         try:
             return str(field.labels(value).label)
         except ValueError:
             return str(value)
+    if field.labels is not None:  # a function naming a code (a language, an occupation)
+        return str(field.labels(value) or value)
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        # Dates are kept as ISO strings in the trail; readers see them as their locale writes.
+        return format_date(date.fromisoformat(value), "medium")
     return str(value)
 
 
@@ -201,6 +210,8 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None]
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    actor = relationship("User", lazy="raise")
 
     @classmethod
     def tenant_filter(cls, user):

@@ -136,3 +136,43 @@ def test_an_unregistered_change_key_is_withheld_from_admins(app, make_user):
         event = record_event("case_updated", admin, actor=admin, changes={"new_thing": [1, 2]})
         (line,) = describe_changes(event, show_personal=False)
     assert line.withheld and line.old is None and line.new is None
+
+
+def test_recorded_dates_languages_and_occupations_read_in_the_readers_language(app, make_user):
+    from flask_babel import force_locale
+
+    from integrapath.audit import describe_changes
+
+    caseworker = make_user(Role.CASEWORKER)
+    with app.test_request_context(), force_locale("de"):
+        event = record_event(
+            "language_level_recorded",
+            caseworker,
+            changes={
+                "assessed_on": [None, "2026-11-11"],
+                "language": [None, "de"],
+                "occupation": ["9999", "2221"],
+            },
+        )
+        event.object_type = "Case"
+        lines = {
+            line.label: (line.old, line.new) for line in describe_changes(event, show_personal=True)
+        }
+    assert lines["Datum"] == (None, "11.11.2026")
+    assert lines["Sprache"] == (None, "Deutsch")
+    assert lines["Beruf"] == (
+        "9999",
+        "2221 · Akademische und vergleichbare Krankenpflegefachkräfte",
+    )
+
+
+def test_the_timeline_names_who_acted_and_shows_first_values_without_an_empty_before(
+    auth, client, make_user, make_case
+):
+    caseworker = make_user(Role.CASEWORKER, full_name="Jonas Weber")
+    case = make_case(caseworker=caseworker)
+    auth.login(caseworker)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    assert "Jonas Weber" in timeline and caseworker.email not in timeline
+    assert case.reference in timeline and "— →" not in timeline

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..audit import AuditedField, register_audited_fields
 from ..cases.models import Case
 from ..extensions import UTCDateTime, db, enum_column, utcnow
-from ..i18n import LabelledEnum, local_digits
+from ..i18n import LabelledEnum, language_name, local_digits
 
 
 def _case_in_scope(cls, user):
@@ -474,9 +474,15 @@ class EmploymentStatus(db.Model):
     tenant_filter = classmethod(_case_in_scope)
 
 
+def _occupation_label(code: str) -> str:
+    from .reference import occupation_label  # reference reads these models
+
+    return occupation_label(code)
+
+
 register_audited_fields(
     "Case",
-    language=AuditedField(_l("Language")),
+    language=AuditedField(_l("Language"), labels=language_name),
     skill=AuditedField(
         _l("Skill"),
         labels={**LanguageSkill.labels(), "all": _l("All five skills")},
@@ -489,6 +495,6 @@ register_audited_fields(
     measure=AuditedField(_l("Compensation measure"), labels=MeasureKind),
     measure_status=AuditedField(_l("Status"), labels=MeasureStatus),
     skills_profile=AuditedField(_l("Skills profile"), personal=True),
-    occupation=AuditedField(_l("Occupation")),
+    occupation=AuditedField(_l("Occupation"), labels=_occupation_label),
     employment=AuditedField(_l("Employment and education"), labels=ActivityStatus),
 )

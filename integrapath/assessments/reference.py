@@ -85,6 +85,24 @@ def occupation_title(group: IscoGroup | None) -> str:
     return _title(group, get_locale().language) if group is not None else ""
 
 
+@lru_cache(maxsize=1)
+def _groups_by_code() -> dict[str, IscoGroup]:
+    """Every ISCO-08 group from the shipped file, read once per process (no query)."""
+    titles = [f"title_{code}" for code in TITLE_LANGUAGES]
+    return {
+        row["code"]: IscoGroup(
+            code=row["code"], level=int(row["level"]), **{key: row[key] for key in titles}
+        )
+        for row in _rows("isco08.csv")
+    }
+
+
+def occupation_label(code: str) -> str:
+    """An ISCO-08 code with its title: "2221 · Nursing professionals"."""
+    group = _groups_by_code().get(code)
+    return f"{local_digits(code)} · {occupation_title(group)}" if group else code
+
+
 def _search_words(query: str) -> list[str]:
     """The typed words, each a little shorter so that a word form also finds its relatives
     ('Krankenpfleger' finds 'Krankenpflegefachkräfte', 'infirmière' finds 'infirmiers')."""
@@ -138,13 +156,8 @@ def isced_field_title(code: str | None) -> str:
     return _english(titles[code]) if code in titles else ""
 
 
-@lru_cache(maxsize=1)
-def _major_group_rows() -> tuple[IscoGroup, ...]:
-    return tuple(
-        IscoGroup(**{key: row[key] for key in ("code", *(f"title_{c}" for c in TITLE_LANGUAGES))})
-        for row in _rows("isco08.csv")
-        if row["level"] == "1"
-    )
+def _major_group_rows() -> list[IscoGroup]:
+    return [group for group in _groups_by_code().values() if group.level == 1]
 
 
 def major_group_choices() -> list[tuple[str, str]]:

@@ -496,6 +496,7 @@ def case_timeline(case: Case, limit: int = 100) -> list[AuditEvent]:
                 AuditEvent.object_id == case.id,
                 AuditEvent.action.not_in(VIEW_ACTIONS),
             )
+            .options(joinedload(AuditEvent.actor))
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
