@@ -1,11 +1,11 @@
 """The pathway of a case: its stage, the moves between stages and the time spent in each."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -28,11 +28,22 @@ from ..cases.services import PERMIT_WARNING_DAYS, VIEW_ACTIONS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
-from ..i18n import SUPPORTED_LOCALES
+from ..i18n import SUPPORTED_LOCALES, lazy_number
 from ..inclusion.models import Status
 from ..inclusion.services import holding_condition
-from ..security import scoped
-from .models import Milestone, MilestoneRule, MilestoneTick
+from ..security import Role, scoped
+from .models import (
+    OPEN_STATUSES,
+    ActionStatus,
+    IntegrationPlan,
+    Milestone,
+    MilestoneRule,
+    MilestoneTick,
+    PlanAction,
+    PlanGoal,
+    PlanVersion,
+    Responsibility,
+)
 
 
 class PathwayError(RuleBroken):
@@ -191,6 +202,8 @@ def met_condition(rule: MilestoneRule, language: str, milestone_id: int | None =
         return sa.exists().where(
             MilestoneTick.case_id == Case.id, MilestoneTick.milestone_id == milestone_id
         )
+    if rule == MilestoneRule.PLAN_AGREED:
+        return plan_agreed_condition()
     if rule in (MilestoneRule.LANGUAGE_A1, MilestoneRule.LANGUAGE_A2, MilestoneRule.LANGUAGE_B1):
         level = CefrLevel(rule.value.removeprefix("language_"))
         return Case.id.in_(at_least_in_every_skill(language, level))
@@ -435,6 +448,7 @@ DEFAULT_MILESTONES = [
     (S.PRE_DEPARTURE, R.NEEDS_ASSESSED, False, _l("Needs known before arrival")),
     (S.ARRIVAL, R.TICKED, True, _l("Registered and welcomed")),
     (S.ARRIVAL, R.NEEDS_ASSESSED, True, _l("Needs assessment done")),
+    (S.ARRIVAL, R.PLAN_AGREED, True, _l("Integration plan agreed")),
     (S.ARRIVAL, R.LANGUAGE_A1, False, _l("Host language at A1")),
     (S.EARLY_INTEGRATION, R.LANGUAGE_A2, True, _l("Host language at A2")),
     (S.EARLY_INTEGRATION, R.CIVIC_ORIENTATION, True, _l("Civic orientation completed")),
@@ -535,3 +549,531 @@ def set_inactivity_weeks(municipality: Municipality, weeks: int, actor: User) ->
             changes={"inactivity_weeks": [municipality.inactivity_weeks, weeks]},
         )
     municipality.inactivity_weeks = weeks
+
+
+# -- the integration plan ---------------------------------------------------------------------
+#
+# The goals and actions rows are the working copy, edited in place. Agreeing the plan freezes
+# a copy of them into a new PlanVersion (its ``content``), which is never changed afterwards:
+# an old version reads exactly as agreed, statuses included, whatever happens later. Changes
+# to what was agreed (goals, actions, who, by when, links, cancelling) mark the working copy
+# as changed, so that agreeing it again makes the next version; ticking off progress (planned,
+# in progress, done) does not, and is kept in the audit trail instead.
+
+
+class PlanError(PathwayError):
+    """A rule about the integration plan was broken."""
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """An action as a plan shows it: from the working copy, or as a version froze it."""
+
+    id: int
+    text: str
+    responsible: Responsibility
+    due_on: date
+    status: ActionStatus
+    offering_id: int | None = None
+    milestone_id: int | None = None
+
+    def overdue(self, today: date) -> bool:
+        """Still open after its due date (``today`` is the municipality's day)."""
+        return self.status.open and self.due_on < today
+
+
+@dataclass(frozen=True)
+class PlannedGoal:
+    id: int
+    text: str
+    cancelled: bool
+    actions: list[PlannedAction]
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """A case's plan: the working copy's goals and the agreed versions, newest first."""
+
+    plan: IntegrationPlan | None
+    goals: list[PlannedGoal]
+    versions: list[PlanVersion]
+
+    @property
+    def latest(self) -> PlanVersion | None:
+        return self.versions[0] if self.versions else None
+
+    @property
+    def unagreed(self) -> bool:
+        """The working copy holds changes that no agreed version has."""
+        return bool(self.goals) and (self.latest is None or self.plan.changed_since_agreed)
+
+    @property
+    def next_number(self) -> int:
+        return self.latest.number + 1 if self.latest else 1
+
+    @property
+    def agreeable(self) -> bool:
+        return self.unagreed and any(not goal.cancelled for goal in self.goals)
+
+
+def plan_of(case: Case) -> IntegrationPlan | None:
+    return db.session.scalar(select(IntegrationPlan).where(IntegrationPlan.case_id == case.id))
+
+
+def plan_state(case: Case) -> PlanState:
+    """The plan of the case, its goals with their actions and its versions: four queries
+    whatever their number (one when the case has no plan)."""
+    plan = plan_of(case)
+    if plan is None:
+        return PlanState(None, [], [])
+    versions = db.session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.plan_id == plan.id)
+        .options(joinedload(PlanVersion.agreed_by))
+        .order_by(PlanVersion.number.desc())
+    )
+    return PlanState(plan, working_goals(plan), list(versions))
+
+
+def working_goals(plan: IntegrationPlan) -> list[PlannedGoal]:
+    """The goals of the working copy in the order they were set, each with its actions in
+    the order they are due."""
+    goals = db.session.scalars(
+        select(PlanGoal).where(PlanGoal.plan_id == plan.id).order_by(PlanGoal.id)
+    ).all()
+    actions: dict[int, list[PlannedAction]] = {}
+    for action in db.session.scalars(
+        select(PlanAction)
+        .where(PlanAction.plan_id == plan.id)
+        .order_by(PlanAction.due_on, PlanAction.id)
+    ):
+        actions.setdefault(action.goal_id, []).append(
+            PlannedAction(
+                action.id,
+                action.text,
+                action.responsible,
+                action.due_on,
+                action.status,
+                action.offering_id,
+                action.milestone_id,
+            )
+        )
+    return [PlannedGoal(g.id, g.text, g.cancelled, actions.get(g.id, [])) for g in goals]
+
+
+def _frozen(goals: list[PlannedGoal]) -> dict:
+    """The goals as a version keeps them (JSON)."""
+    return {
+        "goals": [
+            {
+                "id": goal.id,
+                "text": goal.text,
+                "cancelled": goal.cancelled,
+                "actions": [
+                    {
+                        "id": action.id,
+                        "text": action.text,
+                        "responsible": action.responsible.value,
+                        "due_on": action.due_on.isoformat(),
+                        "status": action.status.value,
+                        "offering_id": action.offering_id,
+                        "milestone_id": action.milestone_id,
+                    }
+                    for action in goal.actions
+                ],
+            }
+            for goal in goals
+        ]
+    }
+
+
+def version_goals(version: PlanVersion) -> list[PlannedGoal]:
+    """The goals and actions exactly as they were when the version was agreed."""
+    return [
+        PlannedGoal(
+            goal["id"],
+            goal["text"],
+            goal["cancelled"],
+            [
+                PlannedAction(
+                    action["id"],
+                    action["text"],
+                    Responsibility(action["responsible"]),
+                    date.fromisoformat(action["due_on"]),
+                    ActionStatus(action["status"]),
+                    action["offering_id"],
+                    action["milestone_id"],
+                )
+                for action in goal["actions"]
+            ],
+        )
+        for goal in version.content["goals"]
+    ]
+
+
+def version_of(state: PlanState, number: int) -> PlanVersion | None:
+    return next((version for version in state.versions if version.number == number), None)
+
+
+@dataclass(frozen=True)
+class PlanLinks:
+    """The course runs and milestones that a plan's actions point to, by id."""
+
+    offerings: dict[int, Offering]
+    milestones: dict[int, Milestone]
+
+    def course_title(self, offering_id: int | None, locale: str) -> str | None:
+        offering = self.offerings.get(offering_id)
+        return offering.course.text_in(locale).title if offering else None
+
+    def milestone_name(self, milestone_id: int | None) -> str | None:
+        milestone = self.milestones.get(milestone_id)
+        return milestone.name if milestone else None
+
+
+def links_of(goals: list[PlannedGoal]) -> PlanLinks:
+    """Load what the actions link to: at most two queries, whatever the number of actions."""
+    actions = [action for goal in goals for action in goal.actions]
+    offering_ids = {action.offering_id for action in actions} - {None}
+    milestone_ids = {action.milestone_id for action in actions} - {None}
+    offerings = (
+        db.session.scalars(
+            select(Offering)
+            .where(Offering.id.in_(offering_ids))
+            .options(joinedload(Offering.course).selectinload(Course.texts))
+        ).unique()
+        if offering_ids
+        else []
+    )
+    milestones = (
+        db.session.scalars(select(Milestone).where(Milestone.id.in_(milestone_ids)))
+        if milestone_ids
+        else []
+    )
+    return PlanLinks({o.id: o for o in offerings}, {m.id: m for m in milestones})
+
+
+def _writable_plan(case: Case, *, create: bool = False) -> IntegrationPlan:
+    """The plan of an open case, to change it (made on the first goal)."""
+    if case.status != CaseStatus.ACTIVE:
+        raise PlanError(_l("The plan of a closed case cannot be changed."))
+    plan = plan_of(case)
+    if plan is None:
+        if not create:
+            raise PlanError(_l("This case has no integration plan yet."))
+        plan = IntegrationPlan(case_id=case.id)
+        db.session.add(plan)
+        db.session.flush()
+    return plan
+
+
+def _check_text(text: str | None, field: str = "text") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise PlanError(_l("This field is required."), field)
+    if len(text) > 500:
+        raise PlanError(_l("Write at most 500 characters."), field)
+    return text
+
+
+def _owned_goal(case: Case, goal: PlanGoal) -> IntegrationPlan:
+    plan = _writable_plan(case)
+    if goal.plan_id != plan.id:
+        raise PlanError(_l("This goal belongs to another plan."))
+    return plan
+
+
+def add_goal(case: Case, text: str, actor: User) -> PlanGoal:
+    """Add a goal to the case's plan, starting the plan if it has none.
+
+    :raise PlanError: for a closed case or an empty or too long text.
+    """
+    text = _check_text(text)
+    plan = _writable_plan(case, create=True)
+    goal = PlanGoal(plan_id=plan.id, text=text)
+    db.session.add(goal)
+    plan.changed_since_agreed = True
+    db.session.flush()
+    record_event("plan_goal_added", case, actor=actor, changes={"plan_goal": [None, text]})
+    return goal
+
+
+def change_goal(case: Case, goal: PlanGoal, text: str, actor: User) -> None:
+    """Reword a goal.
+
+    :raise PlanError: for a cancelled goal, a closed case or an empty text.
+    """
+    text = _check_text(text)
+    plan = _owned_goal(case, goal)
+    if goal.cancelled:
+        raise PlanError(_l("A cancelled goal is not changed: add a new one."))
+    if text == goal.text:
+        return
+    record_event("plan_goal_changed", case, actor=actor, changes={"plan_goal": [goal.text, text]})
+    goal.text = text
+    plan.changed_since_agreed = True
+
+
+def cancel_goal(case: Case, goal: PlanGoal, actor: User) -> None:
+    """Drop a goal from the plan, and its actions not done yet with it.
+
+    :raise PlanError: for a goal cancelled already or a closed case.
+    """
+    plan = _owned_goal(case, goal)
+    if goal.cancelled:
+        raise PlanError(_l("This goal is cancelled already."))
+    goal.cancelled = True
+    db.session.execute(
+        sa.update(PlanAction)
+        .where(PlanAction.goal_id == goal.id, PlanAction.status.in_(OPEN_STATUSES))
+        .values(status=ActionStatus.CANCELLED, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    plan.changed_since_agreed = True
+    record_event("plan_goal_cancelled", case, actor=actor, changes={"plan_goal": [goal.text, None]})
+
+
+@dataclass(frozen=True)
+class ActionData:
+    """What a caseworker writes down for an action."""
+
+    text: str
+    responsible: Responsibility
+    due_on: date
+    offering_id: int | None = None
+    milestone_id: int | None = None
+
+
+def _check_links(case: Case, data: ActionData, action: PlanAction | None) -> dict:
+    """Refuse links outside the case's municipality; return the audit names of the links."""
+    names = {}
+    if data.offering_id is not None:
+        offering = db.session.get(Offering, data.offering_id)
+        if offering is None or offering.municipality_id != case.municipality_id:
+            raise PlanError(_l("Choose a course run of this municipality."), "offering_id")
+        names["course_run"] = offering.course.text_in(_reader_locale(case)).title
+    if data.milestone_id is not None:
+        milestone = db.session.get(Milestone, data.milestone_id)
+        keeps = action is not None and action.milestone_id == data.milestone_id
+        if (
+            milestone is None
+            or milestone.municipality_id != case.municipality_id
+            or (milestone.retired_at is not None and not keeps)
+        ):
+            raise PlanError(_l("Choose a milestone of this municipality."), "milestone_id")
+        names["plan_milestone"] = milestone.name
+    return names
+
+
+def _reader_locale(case: Case) -> str:
+    locale = get_locale()
+    return str(locale) if locale else municipality_of(case).default_locale
+
+
+def _action_changes(action: PlanAction | None, data: ActionData, names: dict) -> dict:
+    old = {
+        "plan_action": action.text if action else None,
+        "responsible": action.responsible.value if action else None,
+        "due_on": action.due_on.isoformat() if action else None,
+        "offering_id": action.offering_id if action else None,
+        "milestone_id": action.milestone_id if action else None,
+    }
+    new = {
+        "plan_action": data.text,
+        "responsible": Responsibility(data.responsible).value,
+        "due_on": data.due_on.isoformat(),
+        "offering_id": data.offering_id,
+        "milestone_id": data.milestone_id,
+    }
+    changes = {key: [old[key], new[key]] for key in old if old[key] != new[key]}
+    # Links are kept in the trail by name, as the reader saw them, not by id.
+    for key, audited in (("offering_id", "course_run"), ("milestone_id", "plan_milestone")):
+        if key in changes:
+            del changes[key]
+            changes[audited] = [None, names.get(audited)]
+    if action is not None and "plan_action" not in changes:
+        changes["plan_action"] = [None, action.text]  # which action changed
+    return changes
+
+
+def add_action(case: Case, goal: PlanGoal, data: ActionData, actor: User) -> PlanAction:
+    """Add an action to a goal of the plan, planned.
+
+    :raise PlanError: for a cancelled goal, a closed case, an empty text, or a course run or
+        milestone of another municipality.
+    """
+    data = replace(data, text=_check_text(data.text))
+    plan = _owned_goal(case, goal)
+    if goal.cancelled:
+        raise PlanError(_l("A cancelled goal gets no new actions."))
+    names = _check_links(case, data, None)
+    action = PlanAction(
+        plan_id=plan.id,
+        goal_id=goal.id,
+        text=data.text,
+        responsible=Responsibility(data.responsible),
+        due_on=data.due_on,
+        status=ActionStatus.PLANNED,
+        offering_id=data.offering_id,
+        milestone_id=data.milestone_id,
+    )
+    db.session.add(action)
+    plan.changed_since_agreed = True
+    db.session.flush()
+    record_event("plan_action_added", case, actor=actor, changes=_action_changes(None, data, names))
+    return action
+
+
+def _owned_action(case: Case, action: PlanAction) -> IntegrationPlan:
+    plan = _writable_plan(case)
+    if action.plan_id != plan.id:
+        raise PlanError(_l("This action belongs to another plan."))
+    return plan
+
+
+def change_action(case: Case, action: PlanAction, data: ActionData, actor: User) -> None:
+    """Change what an action says, who does it, by when, or what it links to.
+
+    :raise PlanError: as ``add_action``.
+    """
+    data = replace(data, text=_check_text(data.text))
+    plan = _owned_action(case, action)
+    names = _check_links(case, data, action)
+    changes = _action_changes(action, data, names)
+    if set(changes) == {"plan_action"} and changes["plan_action"][0] is None:
+        return  # nothing but the name of the action: nothing changed
+    action.text = data.text
+    action.responsible = Responsibility(data.responsible)
+    action.due_on = data.due_on
+    action.offering_id = data.offering_id
+    action.milestone_id = data.milestone_id
+    plan.changed_since_agreed = True
+    record_event("plan_action_changed", case, actor=actor, changes=changes)
+
+
+def set_action_status(case: Case, action: PlanAction, status: ActionStatus, actor: User) -> None:
+    """Record how far an action is. Progress (planned, in progress, done) is not a change of
+    the agreement; cancelling an action, or taking it up again, is.
+
+    :raise PlanError: for a closed case.
+    """
+    status = ActionStatus(status)
+    plan = _owned_action(case, action)
+    if status == action.status:
+        return
+    if ActionStatus.CANCELLED in (status, action.status):
+        plan.changed_since_agreed = True
+    record_event(
+        "plan_action_status_changed",
+        case,
+        actor=actor,
+        changes={
+            "plan_action": [None, action.text],
+            "action_status": [action.status.value, status.value],
+        },
+    )
+    action.status = status
+
+
+def agree_plan(case: Case, agreed_on: date, actor: User) -> PlanVersion:
+    """Record that both sides agreed the plan as it is now: its next version.
+
+    :raise PlanError: for a plan without goals, one unchanged since its last version, a date
+        in the future or before the last version's, or a closed case.
+    """
+    plan = _writable_plan(case)
+    db.session.execute(
+        select(IntegrationPlan.id).where(IntegrationPlan.id == plan.id).with_for_update()
+    )  # two agreements at once would both take the same number
+    state = plan_state(case)
+    if not any(not goal.cancelled for goal in state.goals):
+        raise PlanError(_l("Add a goal before agreeing the plan."))
+    if not state.unagreed:
+        raise PlanError(
+            _l(
+                "Nothing changed since version %(number)s was agreed.",
+                number=lazy_number(state.latest.number),
+            )
+        )
+    if agreed_on > municipality_of(case).today():
+        raise PlanError(_l("This date cannot be in the future."), "agreed_on")
+    if state.latest and agreed_on < state.latest.agreed_on:
+        raise PlanError(
+            _l("A new version cannot be agreed before the one it replaces."), "agreed_on"
+        )
+    version = PlanVersion(
+        plan_id=plan.id,
+        number=state.next_number,
+        agreed_on=agreed_on,
+        agreed_by_id=actor.id,
+        content=_frozen(state.goals),
+    )
+    db.session.add(version)
+    plan.changed_since_agreed = False
+    db.session.flush()
+    record_event(
+        "plan_agreed",
+        case,
+        actor=actor,
+        changes={
+            "plan_version": [None, version.number],
+            "agreed_on": [None, agreed_on.isoformat()],
+        },
+    )
+    return version
+
+
+def acknowledge_plan(plan_version: PlanVersion, newcomer_user: User) -> None:
+    """Record, with its time, that the newcomer has read and acknowledged an agreed version.
+
+    Only the newcomer whose file it is may give it (the portal asks them), once, and for the
+    latest version.
+
+    :raise PlanError: for anyone else, an older version, a version acknowledged already, or
+        a closed case.
+    """
+    plan = db.session.get(IntegrationPlan, plan_version.plan_id)
+    case = db.session.get(Case, plan.case_id)
+    if not (
+        newcomer_user.role == Role.MIGRANT
+        and newcomer_user.active
+        and case.account_id == newcomer_user.id
+    ):
+        raise PlanError(_l("Only the newcomer whose plan it is can acknowledge it."))
+    if case.status != CaseStatus.ACTIVE:
+        raise PlanError(_l("The plan of a closed case cannot be changed."))
+    latest = db.session.scalar(
+        select(sa.func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan.id)
+    )
+    if plan_version.number != latest:
+        raise PlanError(_l("A newer version of this plan has been agreed: acknowledge that one."))
+    if plan_version.acknowledged_at is not None:
+        raise PlanError(_l("This version has been acknowledged already."))
+    plan_version.acknowledged_at = utcnow()
+    plan_version.acknowledged_by_id = newcomer_user.id
+    record_event(
+        "plan_acknowledged",
+        case,
+        actor=newcomer_user,
+        changes={"plan_version": [None, plan_version.number]},
+    )
+
+
+def plan_agreed_condition() -> sa.ColumnElement[bool]:
+    """Say in SQL whether the ``Case`` row has a plan with an agreed version."""
+    return sa.exists().where(
+        IntegrationPlan.case_id == Case.id, PlanVersion.plan_id == IntegrationPlan.id
+    )
+
+
+def overdue_actions(user: User, today: date) -> DayList:
+    """Open actions past their due date in the plans of the caseworker's open cases, the
+    longest overdue first (dates in the municipality's calendar): one query."""
+    return _day_list(
+        _own_open_cases(user)
+        .join(IntegrationPlan, IntegrationPlan.case_id == Case.id)
+        .join(PlanAction, PlanAction.plan_id == IntegrationPlan.id)
+        .add_columns(PlanAction)
+        .where(PlanAction.due_on < today, PlanAction.status.in_(OPEN_STATUSES))
+        .order_by(PlanAction.due_on, Case.id, PlanAction.id)
+    )
