@@ -1,13 +1,24 @@
-"""Forms of the pathway: moving a case, ticking milestones, and keeping the checklists."""
+"""Forms of the pathway: moving a case, ticking milestones, keeping the checklists, and the
+integration plan."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..cases.models import Stage
+from ..forms import optional_int
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, local_today, locale_name
-from .models import MilestoneRule
+from .models import ActionStatus, MilestoneRule, Responsibility
+from .services import ActionData
 
 
 class StageMoveForm(FlaskForm):
@@ -60,3 +71,48 @@ for _code in SUPPORTED_LOCALES:
         f"name_{_code}",
         StringField(locale_name(_code), validators=[Length(max=160)]),
     )
+
+
+# -- the integration plan ---------------------------------------------------------------------
+
+
+class GoalForm(FlaskForm):
+    text = TextAreaField(
+        _l("Goal"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("What the newcomer wants to reach, in words you both agree on."),
+    )
+    submit = SubmitField(_l("Save the goal"))
+
+
+class PlanActionForm(FlaskForm):
+    text = TextAreaField(
+        _l("Action"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("One step towards the goal."),
+    )
+    responsible = SelectField(_l("Who does it"), choices=lambda: labelled_choices(Responsibility))
+    due_on = DateField(_l("Due on"), validators=[DataRequired()])
+    # Choices of the municipality, set by the view.
+    offering_id = SelectField(_l("Course run"), coerce=optional_int)
+    milestone_id = SelectField(_l("Milestone"), coerce=optional_int)
+    submit = SubmitField(_l("Save the action"))
+
+    def action_data(self) -> ActionData:
+        return ActionData(
+            self.text.data,
+            Responsibility(self.responsible.data),
+            self.due_on.data,
+            self.offering_id.data,
+            self.milestone_id.data,
+        )
+
+
+class ActionStatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=lambda: labelled_choices(ActionStatus))
+    submit = SubmitField(_l("Save the status"))
+
+
+class AgreePlanForm(FlaskForm):
+    agreed_on = DateField(_l("Agreed on"), validators=[DataRequired()], default=local_today)
+    submit = SubmitField(_l("Record the agreement"))

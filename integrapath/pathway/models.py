@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..audit import AuditedField, register_audited_fields
 from ..cases.models import Case, Stage
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
-from ..i18n import LabelledEnum
+from ..i18n import LabelledEnum, local_digits
 
 
 class MilestoneRule(LabelledEnum):
@@ -287,6 +287,6 @@ register_audited_fields(
     action_status=AuditedField(_l("Status"), labels=ActionStatus),
     course_run=AuditedField(_l("Course run")),
     plan_milestone=AuditedField(_l("Milestone")),
-    plan_version=AuditedField(_l("Version")),
+    plan_version=AuditedField(_l("Version"), labels=local_digits),
     agreed_on=AuditedField(_l("Agreed on")),
 )

@@ -1077,3 +1077,8 @@ def overdue_actions(user: User, today: date) -> DayList:
         .where(PlanAction.due_on < today, PlanAction.status.in_(OPEN_STATUSES))
         .order_by(PlanAction.due_on, Case.id, PlanAction.id)
     )
+
+
+def record_plan_view(case: Case, viewer: User) -> None:
+    """Audit a reading of the plan as a view of the file it belongs to."""
+    record_event("case_viewed", case, actor=viewer)

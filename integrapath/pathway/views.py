@@ -1,9 +1,9 @@
-"""The pathway section of the case file (stages, milestones, moving on) and the pages where
-administrators keep their municipality's checklists."""
+"""The pathway section of the case file (stages, milestones, moving on), the pages where
+administrators keep their municipality's checklists, and the integration plan's pages."""
 
 from babel import Locale
 from flask import abort, redirect, render_template, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,21 +24,32 @@ from ..cases.page import (
 )
 from ..cases.services import load_case_file
 from ..courses import services as courses
+from ..courses.models import Offering
 from ..errors import submit_form
 from ..extensions import db
-from ..i18n import SUPPORTED_LOCALES, local_digits
+from ..i18n import (
+    SUPPORTED_LOCALES,
+    format_date,
+    labelled_choices,
+    local_digits,
+    locale_name,
+)
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
+    ActionStatusForm,
     AdvanceForm,
+    AgreePlanForm,
     ButtonForm,
+    GoalForm,
     InactivityForm,
     MilestoneForm,
+    PlanActionForm,
     StageMoveForm,
     TickForm,
 )
-from .models import Milestone
-from .permissions import can_move_stage
+from .models import ActionStatus, Milestone, PlanAction, PlanGoal
+from .permissions import can_edit_plan, can_move_stage, can_view_plan
 
 menu_item("pathway.my_day", _l("My day"), first=True)  # where caseworkers land
 menu_item("pathway.milestones", _l("Milestones"))
@@ -196,6 +207,7 @@ def my_day():
         permits=services.permits_expiring(current_user, today),
         inactive=services.inactive_cases(current_user, municipality.inactivity_weeks),
         ready=services.ready_cases(current_user, municipality),
+        overdue=services.overdue_actions(current_user, today),
         locale=str(get_locale()),
     )
 
@@ -308,4 +320,270 @@ def retire(milestone_id: int):
         milestone_id,
         lambda m: services.retire_milestone(m, current_user),
         _("The milestone has been retired."),
+    )
+
+
+# -- the integration plan ---------------------------------------------------------------------
+
+# Any signed-in role reaches these views, which answer 404 unless the permission holds: a
+# 403 would tell a provider or a newcomer that the file exists (the newcomer reads their plan
+# in the portal).
+plan_staff = allow(*Role)
+
+
+def _plan_case(case_id: int, *, edit: bool = False) -> Case:
+    case = load_case_file(case_id, current_user)
+    allowed = can_edit_plan if edit else can_view_plan
+    if case is None or not allowed(current_user, case):
+        abort(404)
+    return case
+
+
+def _plan_today():
+    """Today in the municipality: what is overdue goes by its calendar, not the server's."""
+    return current_user.municipality.today()
+
+
+add_section(
+    CaseSection(
+        "plan",
+        _l("Integration plan"),
+        "pathway/_plan.html",
+        LEFT,
+        6,
+        context=lambda case: {"plan_state": services.plan_state(case), "plan_today": _plan_today()},
+    )
+)
+
+
+def _plan_row(model, row_id: int, case: Case):
+    """A goal or action of the case's plan, or 404."""
+    found = db.session.get(model, row_id)
+    plan = services.plan_of(case)
+    if found is None or plan is None or found.plan_id != plan.id:
+        abort(404)
+    return found
+
+
+def _render_plan(case: Case, *, failed_action: int | None = None, **forms):
+    state = services.plan_state(case)
+    services.record_plan_view(case, current_user)
+    return render_template(
+        "pathway/plan.html",
+        case=case,
+        state=state,
+        links=services.links_of(state.goals),
+        today=_plan_today(),
+        locale=str(get_locale()),
+        goal_form=forms.get("goal_form") or GoalForm(formdata=None, prefix="goal"),
+        agree_form=forms.get("agree_form") or AgreePlanForm(formdata=None, prefix="agree"),
+        status_form=forms.get("status_form"),
+        failed_action=failed_action,
+        status_choices=labelled_choices(ActionStatus),
+        languages=" · ".join(name for _code, _direction, name in _print_columns(case)),
+    )
+
+
+def _back_to_plan(case: Case, anchor: str | None = None):
+    return redirect(url_for("pathway.plan", case_id=case.id, _anchor=anchor))
+
+
+@bp.route("/cases/<int:case_id>/plan")
+@plan_staff
+def plan(case_id: int):
+    """The plan of a case: its goals and actions, agreeing it, and its versions."""
+    return _render_plan(_plan_case(case_id))
+
+
+@bp.route("/cases/<int:case_id>/plan/goals", methods=["POST"])
+@plan_staff
+def add_goal(case_id: int):
+    case = _plan_case(case_id, edit=True)
+    form = GoalForm(prefix="goal")
+    return submit_form(
+        form,
+        lambda form: services.add_goal(case, form.text.data, current_user),
+        _("The goal has been added."),
+        lambda: _back_to_plan(case, "goals"),
+        lambda: _render_plan(case, goal_form=form),
+    )
+
+
+@bp.route("/cases/<int:case_id>/plan/goals/<int:goal_id>", methods=["GET", "POST"])
+@plan_staff
+def edit_goal(case_id: int, goal_id: int):
+    case = _plan_case(case_id, edit=True)
+    goal = _plan_row(PlanGoal, goal_id, case)
+    form = GoalForm(obj=goal)
+    return submit_form(
+        form,
+        lambda form: services.change_goal(case, goal, form.text.data, current_user),
+        _("The goal has been saved."),
+        lambda: _back_to_plan(case, f"goal-{goal.id}"),
+        lambda: render_template("pathway/plan_goal_form.html", case=case, goal=goal, form=form),
+    )
+
+
+@bp.route("/cases/<int:case_id>/plan/goals/<int:goal_id>/cancel", methods=["POST"])
+@plan_staff
+def cancel_goal(case_id: int, goal_id: int):
+    case = _plan_case(case_id, edit=True)
+    goal = _plan_row(PlanGoal, goal_id, case)
+    return submit_form(
+        ButtonForm(),
+        lambda form: services.cancel_goal(case, goal, current_user),
+        _("The goal has been cancelled, with its actions not done yet."),
+        lambda: _back_to_plan(case, f"goal-{goal.id}"),
+        lambda: _back_to_plan(case, f"goal-{goal.id}"),
+    )
+
+
+def _action_form(case: Case, action: PlanAction | None) -> PlanActionForm:
+    """The action form, offering the course runs that have not ended and the milestones of
+    the municipality (and whatever the action links to already)."""
+    form = PlanActionForm(obj=action)
+    locale = str(get_locale())
+    offerings = courses.offerings_of(current_user, current_on=_plan_today())
+    if action is not None and action.offering_id not in {None, *(o.id for o in offerings)}:
+        offerings.append(db.session.get(Offering, action.offering_id))
+    form.offering_id.choices = [("", _("No course run"))] + [
+        (o.id, f"{o.course.text_in(locale).title} ({format_date(o.start_date, 'medium')})")
+        for o in offerings
+    ]
+    linked = action.milestone_id if action is not None else None
+    form.milestone_id.choices = [("", _("No milestone"))] + [
+        (m.id, f"{m.stage.label}: {m.name}")
+        for m in services.milestones_of(case.municipality_id, retired=True)
+        if m.retired_at is None or m.id == linked
+    ]
+    return form
+
+
+@bp.route(
+    "/cases/<int:case_id>/plan/goals/<int:goal_id>/actions/new",
+    methods=["GET", "POST"],
+    defaults={"action_id": None},
+)
+@bp.route(
+    "/cases/<int:case_id>/plan/actions/<int:action_id>",
+    methods=["GET", "POST"],
+    defaults={"goal_id": None},
+)
+@plan_staff
+def edit_action(case_id: int, goal_id: int | None, action_id: int | None):
+    case = _plan_case(case_id, edit=True)
+    action = _plan_row(PlanAction, action_id, case) if action_id else None
+    goal = _plan_row(PlanGoal, goal_id or action.goal_id, case)
+    form = _action_form(case, action)
+
+    def save(form):
+        if action is None:
+            services.add_action(case, goal, form.action_data(), current_user)
+        else:
+            services.change_action(case, action, form.action_data(), current_user)
+
+    return submit_form(
+        form,
+        save,
+        _("The action has been saved."),
+        lambda: _back_to_plan(case, f"goal-{goal.id}"),
+        lambda: render_template(
+            "pathway/plan_action_form.html", case=case, goal=goal, action=action, form=form
+        ),
+    )
+
+
+@bp.route("/cases/<int:case_id>/plan/actions/<int:action_id>/status", methods=["POST"])
+@plan_staff
+def action_status(case_id: int, action_id: int):
+    case = _plan_case(case_id, edit=True)
+    action = _plan_row(PlanAction, action_id, case)
+    form = ActionStatusForm(prefix="status")
+    return submit_form(
+        form,
+        lambda form: services.set_action_status(case, action, form.status.data, current_user),
+        _("The status has been saved."),
+        lambda: _back_to_plan(case, f"action-{action.id}"),
+        lambda: _render_plan(case, status_form=form, failed_action=action.id),
+    )
+
+
+@bp.route("/cases/<int:case_id>/plan/agree", methods=["POST"])
+@plan_staff
+def agree(case_id: int):
+    """Record that both sides agreed the plan as it stands: its next version."""
+    case = _plan_case(case_id, edit=True)
+    form = AgreePlanForm(prefix="agree")
+    return submit_form(
+        form,
+        lambda form: services.agree_plan(case, form.agreed_on.data, current_user),
+        _("The agreement has been recorded as a new version of the plan."),
+        lambda: _back_to_plan(case, "versions"),
+        lambda: _render_plan(case, agree_form=form),
+    )
+
+
+@bp.route("/cases/<int:case_id>/plan/versions/<int:number>")
+@plan_staff
+def plan_version(case_id: int, number: int):
+    """An agreed version, exactly as it was agreed."""
+    case = _plan_case(case_id)
+    state = services.plan_state(case)
+    version = services.version_of(state, number)
+    if version is None:
+        abort(404)
+    goals = services.version_goals(version)
+    services.record_plan_view(case, current_user)
+    return render_template(
+        "pathway/plan_version.html",
+        case=case,
+        state=state,
+        version=version,
+        goals=goals,
+        links=services.links_of(goals),
+        locale=str(get_locale()),
+    )
+
+
+def _print_columns(case: Case) -> list[tuple[str, str, str]]:
+    """The languages of the printed plan, with their direction and own name: the
+    municipality's, and the newcomer's beside it when it is another."""
+    codes = dict.fromkeys([current_user.municipality.default_locale, case.preferred_language])
+    return [(code, Locale.parse(code).text_direction, locale_name(code)) for code in codes]
+
+
+def _in_locale(code: str, macro, *args):
+    """Render a template macro as a reader of ``code`` sees it: labels, dates and digits in
+    that language (what people typed stays as they typed it)."""
+    with force_locale(code):
+        return macro(*args)
+
+
+@bp.route("/cases/<int:case_id>/plan/print", defaults={"number": None})
+@bp.route("/cases/<int:case_id>/plan/versions/<int:number>/print")
+@plan_staff
+def print_plan(case_id: int, number: int | None):
+    """The plan to print and sign, in both languages side by side: an agreed version, or the
+    working copy while it holds changes not agreed yet."""
+    case = _plan_case(case_id)
+    state = services.plan_state(case)
+    version = services.version_of(state, number) if number else None
+    if number and version is None:
+        abort(404)
+    if number is None and not state.unagreed:
+        if state.latest is None:
+            abort(404)  # nothing to print yet
+        return redirect(url_for("pathway.print_plan", case_id=case.id, number=state.latest.number))
+    goals = services.version_goals(version) if version else state.goals
+    services.record_plan_view(case, current_user)
+    return render_template(
+        "pathway/plan_print.html",
+        case=case,
+        state=state,
+        version=version,
+        goals=goals,
+        links=services.links_of(goals),
+        municipality=current_user.municipality,
+        columns=_print_columns(case),
+        in_locale=_in_locale,
     )
