@@ -113,6 +113,17 @@ def facts(connection) -> dict:
             me=me,
             n=mine // 2,
         ),
+        "plan_case": one(
+            "SELECT c.id FROM case_file c JOIN integration_plan p ON p.case_id = c.id "
+            "WHERE c.caseworker_id = :me ORDER BY c.id LIMIT 1 OFFSET :n",
+            me=me,
+            n=one(
+                "SELECT count(*) FROM case_file c JOIN integration_plan p ON p.case_id = c.id "
+                "WHERE c.caseworker_id = :me",
+                me=me,
+            )
+            // 2,
+        ),
         "deep": one(
             "SELECT id FROM case_file WHERE status = 'active' "
             "ORDER BY family_name_key, given_names_key, id LIMIT 1 OFFSET :n",

@@ -2,8 +2,9 @@
 
 ``who`` is the generated account that asks (``caseworker``, ``admin`` or ``provider``); the
 path may name facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in
-the middle of caseworker0's caseload), ``{deep}`` (the file after which the all-cases list is
-80 % through), ``{permit}`` (a permit number of another caseworker's file), ``{session}``
+the middle of caseworker0's caseload), ``{plan_case}`` (one of theirs with an agreed
+integration plan), ``{deep}`` (the file after which the all-cases list is 80 % through),
+``{permit}`` (a permit number of another caseworker's file), ``{session}``
 (today's session of the generated class of 30) and ``{offering}`` (its course run).
 A page with a ``form`` is a POST of that form (with the page's CSRF token) to the path.
 """
@@ -50,6 +51,8 @@ PAGES = [
     ),
     Page("a case file", "caseworker", "/cases/{case}"),
     Page("caseworker's day", "caseworker", "/today"),
+    Page("integration plan", "caseworker", "/cases/{plan_case}/plan"),
+    Page("integration plan, printed", "caseworker", "/cases/{plan_case}/plan/versions/1/print"),
     Page("caseload: ready to advance", "caseworker", "/cases/?caseworker=&ready=y"),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),

@@ -45,7 +45,15 @@ from .cases.models import (
 from .cases.services import CaseData, new_case
 from .extensions import db
 from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
-from .pathway.services import add_default_milestones
+from .pathway.models import (
+    ActionStatus,
+    IntegrationPlan,
+    PlanAction,
+    PlanGoal,
+    PlanVersion,
+    Responsibility,
+)
+from .pathway.services import PlannedAction, PlannedGoal, add_default_milestones, frozen_content
 from .security import Role
 
 VOLUME_CODE = "VOL"
@@ -261,15 +269,16 @@ def add_cases(
         ).all()
     )
     known = set(counters)
-    ids = {model: Ids(model) for model in (User, Case)}
+    ids = {model: Ids(model) for model in (User, Case, *PLAN_TABLES)}
     for start in range(numbers.start, numbers.stop, BATCH):
         batch = range(start, min(numbers.stop, start + BATCH))
         _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
                       counters, password, ids)  # fmt: skip
         progress(len(batch))
     advance_sequences(
-        User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES
-    )
+        User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES,
+        *PLAN_TABLES,
+    )  # fmt: skip
     for year, last in counters.items():
         if year in known:
             db.session.execute(
@@ -380,6 +389,15 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
     for model, child_rows in assessed.items():
         if child_rows:
             db.session.execute(sa.insert(model.__table__), child_rows)
+    plans: dict = {model: [] for model in PLAN_TABLES}
+    for one, case_id in zip(people, case_ids, strict=True):
+        if not one.closed and case_id % 4 < 2:
+            actor_id = caseworkers[one.caseworker_index][0]
+            for model, rows_of_case in plan_rows(case_id, one, today, ids, actor_id).items():
+                plans[model] += rows_of_case
+    for model, child_rows in plans.items():  # in this order: each refers to the one before
+        if child_rows:
+            db.session.execute(sa.insert(model.__table__), child_rows)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.
@@ -483,6 +501,52 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
              "recognition_state": state, "authority": None, "submitted_on": None,
              "decided_on": None, "decision": None, "decision_reference": None}
         )  # fmt: skip
+    return rows
+
+
+PLAN_TABLES = (IntegrationPlan, PlanGoal, PlanAction, PlanVersion)
+# The generated plan: goals, each with (action, who does it, days after registration).
+PLAN_STEPS = [
+    ("Learn German up to B1", [("Attend the integration course", Responsibility.MIGRANT, 60),
+                               ("Take the B1 exam", Responsibility.MIGRANT, 300)]),
+    ("Work in their trade again", [("Apply for recognition", Responsibility.MIGRANT, 90),
+                                   ("Meet the job centre", Responsibility.PARTNER, 120)]),
+]  # fmt: skip
+
+
+def plan_rows(case_id: int, one: Person, today: date, ids: dict, actor_id: int) -> dict:
+    """An integration plan (one open file in two has one: ids ending 0 or 1 in base 4, so every
+    caseworker gets some) agreed a month after registration: two goals, four actions. Actions
+    due two weeks ago or more are done, except in one plan in three, where they are overdue."""
+    start = one.registered.date()
+    plan_id = ids[IntegrationPlan].take(1)[0]
+    goal_ids = iter(ids[PlanGoal].take(len(PLAN_STEPS)))
+    action_ids = iter(ids[PlanAction].take(sum(len(steps) for _goal, steps in PLAN_STEPS)))
+    behind = case_id % 3 == 0
+    goals, rows = [], {model: [] for model in PLAN_TABLES}
+    for text, steps in PLAN_STEPS:
+        goal_id = next(goal_ids)
+        actions = [PlannedAction(next(action_ids), action, responsible,
+                                 start + timedelta(days=days), ActionStatus.PLANNED)
+                   for action, responsible, days in steps]  # fmt: skip
+        goals.append(PlannedGoal(goal_id, text, False, actions))
+        rows[PlanGoal].append({"id": goal_id, "plan_id": plan_id, "text": text, "cancelled": False})
+        rows[PlanAction] += [
+            {"id": action.id, "plan_id": plan_id, "goal_id": goal_id, "text": action.text,
+             "responsible": action.responsible, "due_on": action.due_on,
+             "status": ActionStatus.DONE
+             if action.due_on <= today - timedelta(days=14) and not behind
+             else ActionStatus.PLANNED,
+             "offering_id": None, "milestone_id": None}
+            for action in actions
+        ]  # fmt: skip
+    rows[IntegrationPlan].append({"id": plan_id, "case_id": case_id, "changed_since_agreed": False})
+    rows[PlanVersion].append(
+        {"plan_id": plan_id, "number": 1, "agreed_on": min(start + timedelta(days=30), today),
+         "agreed_at": min(one.registered + timedelta(days=30), datetime.now(UTC)),
+         "agreed_by_id": actor_id,
+         "content": frozen_content(goals), "id": ids[PlanVersion].take(1)[0]}
+    )  # fmt: skip
     return rows
 
 

@@ -333,7 +333,11 @@ PAGES = {
                  "/admin/milestones", "/admin/milestones/new"],
     Role.CASEWORKER: ["/today", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
-                      "/courses/offerings/{offering}", "/courses/alerts"],
+                      "/courses/offerings/{offering}", "/courses/alerts",
+                      "/cases/{case}/plan", "/cases/{case}/plan/print",
+                      "/cases/{case}/plan/versions/1", "/cases/{case}/plan/versions/1/print",
+                      "/cases/{case}/plan/goals/{goal}", "/cases/{case}/plan/goals/{goal}/actions/new",
+                      "/cases/{case}/plan/actions/{action}"],
     Role.PROVIDER: ["/courses/provider", "/courses/catalogue", "/courses/catalogue/new",
                     "/courses/catalogue/{course}", "/courses/catalogue/{course}/offerings/new",
                     "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
@@ -349,7 +353,11 @@ def every_page(auth, client, make_user, make_case):
 
     Returns ``{name: html}``; the file has a note and a sensitive flag so all sections show.
     """
+    from integrapath.cases.models import Stage
+    from integrapath.pathway.models import MilestoneRule
+    from integrapath.pathway.services import add_milestone
     from tests.courses.seeds import running_course
+    from tests.pathway.plans import seeded_plan
 
     pages = {"login": client.get("/login").get_data(as_text=True)}
     course = running_course(make_user, make_case)
@@ -360,9 +368,15 @@ def every_page(auth, client, make_user, make_case):
         add_note(case, NoteCategory.GENERAL, "a note", user)
         db.session.commit()
         course.enrol(case)
+        plan = {}
+        if role == Role.CASEWORKER:  # a plan with every part its pages show
+            milestone = add_milestone(user.municipality, Stage.ARRIVAL, MilestoneRule.PLAN_AGREED,
+                                      {"en": "Plan agreed"}, True, user)  # fmt: skip
+            plan = seeded_plan(case, user, offering_id=course.offering.id,
+                               milestone_id=milestone.id)  # fmt: skip
         auth.login(user)
         for path in paths:
-            url = path.format(user=user.id, case=case.id, **course.ids)
+            url = path.format(user=user.id, case=case.id, **course.ids, **plan)
             pages[f"{role.value} {url}"] = client.get(url).get_data(as_text=True)
         auth.logout()
     return pages

@@ -661,7 +661,7 @@ def working_goals(plan: IntegrationPlan) -> list[PlannedGoal]:
     return [PlannedGoal(g.id, g.text, g.cancelled, actions.get(g.id, [])) for g in goals]
 
 
-def _frozen(goals: list[PlannedGoal]) -> dict:
+def frozen_content(goals: list[PlannedGoal]) -> dict:
     """The goals as a version keeps them (JSON)."""
     return {
         "goals": [
@@ -1006,7 +1006,7 @@ def agree_plan(case: Case, agreed_on: date, actor: User) -> PlanVersion:
         number=state.next_number,
         agreed_on=agreed_on,
         agreed_by_id=actor.id,
-        content=_frozen(state.goals),
+        content=frozen_content(state.goals),
     )
     db.session.add(version)
     plan.changed_since_agreed = False

@@ -157,10 +157,24 @@ CASE_URLS = [
     ("post", "/cases/{id}/advance"),
     ("post", "/cases/{id}/milestones/1/tick"),
     ("post", "/cases/{id}/milestones/1/untick"),
+    ("get", "/cases/{id}/plan"),
+    ("post", "/cases/{id}/plan/goals"),
+    ("get", "/cases/{id}/plan/goals/1"),
+    ("post", "/cases/{id}/plan/goals/1"),
+    ("post", "/cases/{id}/plan/goals/1/cancel"),
+    ("get", "/cases/{id}/plan/goals/1/actions/new"),
+    ("post", "/cases/{id}/plan/goals/1/actions/new"),
+    ("get", "/cases/{id}/plan/actions/1"),
+    ("post", "/cases/{id}/plan/actions/1"),
+    ("post", "/cases/{id}/plan/actions/1/status"),
+    ("post", "/cases/{id}/plan/agree"),
+    ("get", "/cases/{id}/plan/versions/1"),
+    ("get", "/cases/{id}/plan/print"),
+    ("get", "/cases/{id}/plan/versions/1/print"),
 ]
 
 
-ROW_IDS = r"<int:(note|link|dependant|consent|qualification|measure|milestone)_id>"
+ROW_IDS = r"<int:((note|link|dependant|consent|qualification|measure|milestone|goal|action)_id|number)>"
 
 
 def test_case_url_table_covers_every_case_route(app):
