@@ -174,7 +174,9 @@ CASE_URLS = [
 ]
 
 
-ROW_IDS = r"<int:((note|link|dependant|consent|qualification|measure|milestone|goal|action)_id|number)>"
+ROW_IDS = (
+    r"<int:((note|link|dependant|consent|qualification|measure|milestone|goal|action)_id|number)>"
+)
 
 
 def test_case_url_table_covers_every_case_route(app):

@@ -361,7 +361,8 @@ def test_everyone_but_the_municipalitys_caseworkers_gets_404_on_every_plan_url(
     auth.login(user)
     token = csrf_token_from(client.get("/account/password").get_data(as_text=True))
     form = {"csrf_token": token, "goal-text": "x", "text": "x", "responsible": "migrant",
-            "due_on": "2026-01-01", "status-status": "done", "agree-agreed_on": "2026-01-01"}  # fmt: skip
+            "due_on": "2026-01-01", "status-status": "done",
+            "agree-agreed_on": "2026-01-01"}  # fmt: skip
     for method, url in _plan_urls(app, case.id):
         response = client.get(url) if method == "GET" else client.post(url, data=form)
         assert response.status_code == 404, (method, url)
@@ -408,8 +409,14 @@ def test_a_caseworker_writes_a_plan_agrees_it_and_reads_the_old_version(
     assert auth.post(f"{plan_url}/goals", {"goal-text": "Work as a nurse"}).status_code == 302
     goal = services.plan_state(case).goals[0]
     new_action = f"{plan_url}/goals/{goal.id}/actions/new"
-    response = auth.post(new_action, {"text": "Apply for recognition", "responsible": "migrant",
-                                      "due_on": (today + timedelta(days=7)).isoformat()})  # fmt: skip
+    response = auth.post(
+        new_action,
+        {
+            "text": "Apply for recognition",
+            "responsible": "migrant",
+            "due_on": (today + timedelta(days=7)).isoformat(),
+        },
+    )
     assert response.status_code == 302
     action = services.plan_state(case).goals[0].actions[0]
     assert auth.post(f"{plan_url}/agree", {"agree-agreed_on": today.isoformat()},
