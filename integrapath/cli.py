@@ -1,5 +1,6 @@
 """Command-line tasks: ``flask --app integrapath create-admin`` and ``seed-demo``."""
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 import click
@@ -560,6 +561,100 @@ def _seed_milestones(municipality: Municipality) -> None:
         add_default_milestones(municipality)
 
 
+# Demo integration plans, by the login of the newcomer whose file it is: per plan, the days ago
+# of each agreement, whether the newcomer acknowledged the last one, and the goals as the
+# caseworker wrote them down, each with (action, who, due in days, status now, linked course).
+DEMO_PLANS = {
+    "LND": [
+        ("oksana", (60, 30), True, [
+            ("Als Bauingenieurin in Deutschland arbeiten", [
+                ("Anerkennung des Masterabschlusses beantragen", "migrant", -5, "planned", None),
+                ("Termin in der Anerkennungsberatung vereinbaren", "municipality", -20, "done",
+                 None),
+                ("Fachsprachkurs Technik finden", "provider", 45, "planned", None),
+            ]),
+            ("Deutsch bis B1 lernen", [
+                ("Integrationskurs besuchen", "migrant", 48, "in_progress", "language"),
+                ("Orientierungskurs besuchen", "migrant", 42, "planned", "civic"),
+            ]),
+        ]),
+        ("farid", (), False, [
+            ("Deutsch lernen und eine Ausbildung beginnen", [
+                ("Beim Integrationskurs anmelden", "municipality", 7, "planned", "language"),
+                ("Berufsberatung der Agentur für Arbeit besuchen", "partner", 21, "planned",
+                 None),
+            ]),
+            ("Eine Hausarztpraxis finden", [
+                ("Liste der Praxen in der Nähe mitgeben", "municipality", 3, "planned", None),
+            ]),
+        ]),
+    ],
+    "BMT": [
+        ("daria", (10,), False, [
+            ("Reprendre le métier d'infirmière", [
+                ("Faire traduire le diplôme", "migrant", -3, "planned", None),
+                ("Rendez-vous au centre de reconnaissance des diplômes", "municipality", 12,
+                 "planned", None),
+            ]),
+            ("Apprendre le français jusqu'au niveau B1", [
+                ("Suivre le cours de français A1 vers A2", "migrant", 48, "in_progress",
+                 "language"),
+            ]),
+        ]),
+    ],
+}  # fmt: skip
+
+
+def _seed_plans(municipality: Municipality, spec: dict) -> None:
+    """The demo plans: agreed and acknowledged with an action overdue, a draft, one waiting
+    for the newcomer's acknowledgement. An earlier agreement had the first action due three
+    weeks sooner, so that the file has an old version to read."""
+    from .courses.models import Course, CourseType, Offering
+    from .pathway import services as pathway
+    from .pathway.models import ActionStatus, IntegrationPlan, PlanAction, Responsibility
+
+    known = select(IntegrationPlan.id).join(Case).where(Case.municipality_id == municipality.id)
+    if db.session.scalar(known.limit(1)):
+        return
+    caseworker = find_user_by_email(f"caseworker@{spec['domain']}")
+    today = municipality.today()
+    offerings = {
+        "language" if course_type == CourseType.LANGUAGE else "civic": offering_id
+        for offering_id, course_type in db.session.execute(
+            select(Offering.id, Course.course_type)
+            .join(Course)
+            .where(Offering.municipality_id == municipality.id)
+        )
+    }
+    for login, agreements, acknowledged, goals in DEMO_PLANS.get(spec["code"], []):
+        newcomer = find_user_by_email(f"{login}@{spec['domain']}")
+        case = db.session.scalar(select(Case).where(Case.account_id == newcomer.id))
+        first = None
+        for goal_text, actions in goals:
+            goal = pathway.add_goal(case, goal_text, caseworker)
+            for text, who, days, _status, course in actions:
+                data = pathway.ActionData(text, Responsibility(who), today + timedelta(days=days),
+                                          offerings.get(course))  # fmt: skip
+                if first is None and len(agreements) > 1:  # due sooner in the first version
+                    data = replace(data, due_on=data.due_on - timedelta(days=21))
+                action = pathway.add_action(case, goal, data, caseworker)
+                first = first or (action, replace(data, due_on=today + timedelta(days=days)))
+        for number, days_ago in enumerate(agreements):
+            if number:
+                pathway.change_action(case, first[0], first[1], caseworker)
+            version = pathway.agree_plan(case, today - timedelta(days=days_ago), caseworker)
+        if acknowledged:
+            pathway.acknowledge_plan(version, newcomer)
+        statuses = {action[0]: action[3] for _goal, actions in goals for action in actions}
+        for goal in pathway.plan_state(case).goals:
+            for action in goal.actions:
+                if statuses[action.text] != "planned":
+                    stored = db.session.get(PlanAction, action.id)
+                    pathway.set_action_status(
+                        case, stored, ActionStatus(statuses[action.text]), caseworker
+                    )
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
@@ -598,6 +693,7 @@ def seed_demo():
         _seed_courses(municipality, spec, provider)
         _seed_assessments(municipality, spec)
         _seed_milestones(municipality)
+        _seed_plans(municipality, spec)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

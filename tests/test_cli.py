@@ -56,3 +56,24 @@ def test_create_admin_refuses_a_short_password(app):
     assert result.exit_code != 0
     assert "use at least 10 characters" in result.output
     assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
+
+
+def test_demo_plans_show_an_agreed_acknowledged_plan_with_an_overdue_action(app):
+    from integrapath.accounts.models import Municipality
+    from integrapath.pathway.models import PlanVersion
+    from integrapath.pathway.services import overdue_actions
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # no second set of plans
+    versions = db.session.scalars(select(PlanVersion).order_by(PlanVersion.id)).all()
+    assert [(v.number, v.acknowledged_at is not None) for v in versions] == [
+        (1, False), (2, True), (1, False)
+    ]  # fmt: skip
+    caseworker = db.session.scalar(select(User).where(User.email == "caseworker@lindenau.example"))
+    lindenau = db.session.get(Municipality, caseworker.municipality_id)
+    with app.test_request_context():
+        overdue = overdue_actions(caseworker, lindenau.today())
+    assert [action.text for _case, action in overdue.rows] == [
+        "Anerkennung des Masterabschlusses beantragen"
+    ]

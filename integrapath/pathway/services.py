@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -844,14 +844,16 @@ class ActionData:
     milestone_id: int | None = None
 
 
-def _check_links(case: Case, data: ActionData, action: PlanAction | None) -> dict:
-    """Refuse links outside the case's municipality; return the audit names of the links."""
+def _check_links(case: Case, data: ActionData, action: PlanAction | None, actor: User) -> dict:
+    """Refuse links outside the case's municipality; return the links' names for the audit
+    trail, in the language of the person who made the change."""
+    locale = actor.preferred_locale or municipality_of(case).default_locale
     names = {}
     if data.offering_id is not None:
         offering = db.session.get(Offering, data.offering_id)
         if offering is None or offering.municipality_id != case.municipality_id:
             raise PlanError(_l("Choose a course run of this municipality."), "offering_id")
-        names["course_run"] = offering.course.text_in(_reader_locale(case)).title
+        names["course_run"] = offering.course.text_in(locale).title
     if data.milestone_id is not None:
         milestone = db.session.get(Milestone, data.milestone_id)
         keeps = action is not None and action.milestone_id == data.milestone_id
@@ -861,13 +863,10 @@ def _check_links(case: Case, data: ActionData, action: PlanAction | None) -> dic
             or (milestone.retired_at is not None and not keeps)
         ):
             raise PlanError(_l("Choose a milestone of this municipality."), "milestone_id")
-        names["plan_milestone"] = milestone.name
+        names["plan_milestone"] = (
+            milestone.names.get(locale) or milestone.names.get(milestone.fallback_locale) or ""
+        )
     return names
-
-
-def _reader_locale(case: Case) -> str:
-    locale = get_locale()
-    return str(locale) if locale else municipality_of(case).default_locale
 
 
 def _action_changes(action: PlanAction | None, data: ActionData, names: dict) -> dict:
@@ -906,7 +905,7 @@ def add_action(case: Case, goal: PlanGoal, data: ActionData, actor: User) -> Pla
     plan = _owned_goal(case, goal)
     if goal.cancelled:
         raise PlanError(_l("A cancelled goal gets no new actions."))
-    names = _check_links(case, data, None)
+    names = _check_links(case, data, None, actor)
     action = PlanAction(
         plan_id=plan.id,
         goal_id=goal.id,
@@ -938,7 +937,7 @@ def change_action(case: Case, action: PlanAction, data: ActionData, actor: User)
     """
     data = replace(data, text=_check_text(data.text))
     plan = _owned_action(case, action)
-    names = _check_links(case, data, action)
+    names = _check_links(case, data, action, actor)
     changes = _action_changes(action, data, names)
     if set(changes) == {"plan_action"} and changes["plan_action"][0] is None:
         return  # nothing but the name of the action: nothing changed
