@@ -1058,6 +1058,11 @@ def acknowledge_plan(plan_version: PlanVersion, newcomer_user: User) -> None:
     )
 
 
+def has_agreed_version(case: Case) -> bool:
+    """Whether a version of the case's plan has been agreed (a change then waits for the next)."""
+    return db.session.scalar(select(plan_agreed_condition()).where(Case.id == case.id))
+
+
 def plan_agreed_condition() -> sa.ColumnElement[bool]:
     """Say in SQL whether the ``Case`` row has a plan with an agreed version."""
     return sa.exists().where(

@@ -420,7 +420,13 @@ def edit_goal(case_id: int, goal_id: int):
         lambda form: services.change_goal(case, goal, form.text.data, current_user),
         _("The goal has been saved."),
         lambda: _back_to_plan(case, f"goal-{goal.id}"),
-        lambda: render_template("pathway/plan_goal_form.html", case=case, goal=goal, form=form),
+        lambda: render_template(
+            "pathway/plan_goal_form.html",
+            case=case,
+            goal=goal,
+            form=form,
+            agreed=services.has_agreed_version(case),
+        ),
     )
 
 
@@ -488,7 +494,12 @@ def edit_action(case_id: int, goal_id: int | None, action_id: int | None):
         _("The action has been saved."),
         lambda: _back_to_plan(case, f"goal-{goal.id}"),
         lambda: render_template(
-            "pathway/plan_action_form.html", case=case, goal=goal, action=action, form=form
+            "pathway/plan_action_form.html",
+            case=case,
+            goal=goal,
+            action=action,
+            form=form,
+            agreed=services.has_agreed_version(case),
         ),
     )
 
