@@ -32,6 +32,8 @@ SAME_AS_ENGLISH_ALLOWED = {
     "Source",  # French
     "Transport",  # French
     "Sector",  # Spanish
+    "Version",  # German, French
+    "Version %(number)s",  # German, French
 }
 
 

@@ -87,7 +87,7 @@ class GoalForm(FlaskForm):
 
 class PlanActionForm(FlaskForm):
     text = TextAreaField(
-        _l("Action"),
+        _l("Action to take"),
         validators=[DataRequired(), Length(max=500)],
         description=_l("One step towards the goal."),
     )

@@ -161,7 +161,7 @@ class ActionStatus(LabelledEnum):
         return {
             cls.PLANNED: _l("Planned"),
             cls.IN_PROGRESS: _l("In progress"),
-            cls.DONE: _l("Done"),
+            cls.DONE: _l("Completed"),
             cls.CANCELLED: _l("Cancelled"),
         }
 
@@ -281,7 +281,7 @@ def _plan_text(label) -> AuditedField:
 register_audited_fields(
     "Case",
     plan_goal=_plan_text(_l("Goal")),
-    plan_action=_plan_text(_l("Action")),
+    plan_action=_plan_text(_l("Plan action")),
     responsible=AuditedField(_l("Who does it"), labels=Responsibility),
     due_on=AuditedField(_l("Due on")),
     action_status=AuditedField(_l("Status"), labels=ActionStatus),
