@@ -776,10 +776,13 @@ def _check_text(text: str | None, field: str = "text") -> str:
     return text
 
 
-def _owned_goal(case: Case, goal: PlanGoal) -> IntegrationPlan:
+def _owning_plan(case: Case, row: PlanGoal | PlanAction) -> IntegrationPlan:
+    """The plan of the open case, to change ``row`` (one of its goals or actions)."""
     plan = _writable_plan(case)
-    if goal.plan_id != plan.id:
-        raise PlanError(_l("This goal belongs to another plan."))
+    if row.plan_id != plan.id:
+        if isinstance(row, PlanGoal):
+            raise PlanError(_l("This goal belongs to another plan."))
+        raise PlanError(_l("This action belongs to another plan."))
     return plan
 
 
@@ -804,7 +807,7 @@ def change_goal(case: Case, goal: PlanGoal, text: str, actor: User) -> None:
     :raise PlanError: for a cancelled goal, a closed case or an empty text.
     """
     text = _check_text(text)
-    plan = _owned_goal(case, goal)
+    plan = _owning_plan(case, goal)
     if goal.cancelled:
         raise PlanError(_l("A cancelled goal is not changed: add a new one."))
     if text == goal.text:
@@ -819,7 +822,7 @@ def cancel_goal(case: Case, goal: PlanGoal, actor: User) -> None:
 
     :raise PlanError: for a goal cancelled already or a closed case.
     """
-    plan = _owned_goal(case, goal)
+    plan = _owning_plan(case, goal)
     if goal.cancelled:
         raise PlanError(_l("This goal is cancelled already."))
     goal.cancelled = True
@@ -902,7 +905,7 @@ def add_action(case: Case, goal: PlanGoal, data: ActionData, actor: User) -> Pla
         milestone of another municipality.
     """
     data = replace(data, text=_check_text(data.text))
-    plan = _owned_goal(case, goal)
+    plan = _owning_plan(case, goal)
     if goal.cancelled:
         raise PlanError(_l("A cancelled goal gets no new actions."))
     names = _check_links(case, data, None, actor)
@@ -923,20 +926,13 @@ def add_action(case: Case, goal: PlanGoal, data: ActionData, actor: User) -> Pla
     return action
 
 
-def _owned_action(case: Case, action: PlanAction) -> IntegrationPlan:
-    plan = _writable_plan(case)
-    if action.plan_id != plan.id:
-        raise PlanError(_l("This action belongs to another plan."))
-    return plan
-
-
 def change_action(case: Case, action: PlanAction, data: ActionData, actor: User) -> None:
     """Change what an action says, who does it, by when, or what it links to.
 
     :raise PlanError: as ``add_action``.
     """
     data = replace(data, text=_check_text(data.text))
-    plan = _owned_action(case, action)
+    plan = _owning_plan(case, action)
     names = _check_links(case, data, action, actor)
     changes = _action_changes(action, data, names)
     if set(changes) == {"plan_action"} and changes["plan_action"][0] is None:
@@ -957,7 +953,7 @@ def set_action_status(case: Case, action: PlanAction, status: ActionStatus, acto
     :raise PlanError: for a closed case.
     """
     status = ActionStatus(status)
-    plan = _owned_action(case, action)
+    plan = _owning_plan(case, action)
     if status == action.status:
         return
     if ActionStatus.CANCELLED in (status, action.status):
