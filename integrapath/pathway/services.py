@@ -926,13 +926,19 @@ def add_action(case: Case, goal: PlanGoal, data: ActionData, actor: User) -> Pla
     return action
 
 
+def _refuse_under_cancelled_goal(action: PlanAction) -> None:
+    if db.session.get(PlanGoal, action.goal_id).cancelled:
+        raise PlanError(_l("A cancelled goal is not changed: add a new one."))
+
+
 def change_action(case: Case, action: PlanAction, data: ActionData, actor: User) -> None:
     """Change what an action says, who does it, by when, or what it links to.
 
-    :raise PlanError: as ``add_action``.
+    :raise PlanError: as ``add_action``, and for an action whose goal is cancelled.
     """
     data = replace(data, text=_check_text(data.text))
     plan = _owning_plan(case, action)
+    _refuse_under_cancelled_goal(action)
     names = _check_links(case, data, action, actor)
     changes = _action_changes(action, data, names)
     if set(changes) == {"plan_action"} and changes["plan_action"][0] is None:
@@ -950,12 +956,13 @@ def set_action_status(case: Case, action: PlanAction, status: ActionStatus, acto
     """Record how far an action is. Progress (planned, in progress, done) is not a change of
     the agreement; cancelling an action, or taking it up again, is.
 
-    :raise PlanError: for a closed case.
+    :raise PlanError: for a closed case, or an action whose goal is cancelled.
     """
     status = ActionStatus(status)
     plan = _owning_plan(case, action)
     if status == action.status:
         return
+    _refuse_under_cancelled_goal(action)
     if ActionStatus.CANCELLED in (status, action.status):
         plan.changed_since_agreed = True
     record_event(

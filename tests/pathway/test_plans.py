@@ -123,6 +123,8 @@ def test_cancelling_a_goal_cancels_its_open_actions_and_keeps_the_done_ones(
         _action(case, db.session.get(PlanGoal, goal.id), "More lessons", worker, today)
     with pytest.raises(PlanError):
         services.cancel_goal(case, db.session.get(PlanGoal, goal.id), worker)
+    with pytest.raises(PlanError):  # nothing under a dropped goal comes back to life
+        services.set_action_status(case, open_one, ActionStatus.PLANNED, worker)
     with pytest.raises(PlanError, match="Add a goal"):
         services.agree_plan(case, today, worker)  # nothing left to agree on
 
