@@ -59,3 +59,38 @@ def test_downgrade_to_base_and_upgrade_again(empty_database):
         assert "user_account" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_plan_migration_keeps_the_milestone_ticks_both_ways(empty_database):
+    """SQLite rebuilds the milestone table to change its CHECK constraint: the ticks that
+    cascade from it must survive the upgrade and the downgrade."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    rows = [
+        "INSERT INTO municipality (id, name, code, default_locale, timezone, inactivity_weeks, "
+        "created_at, updated_at) VALUES (1, 'Town', 'TWN', 'en', 'UTC', 8, :day, :day)",
+        "INSERT INTO milestone (id, municipality_id, stage, position, rule, required, names, "
+        "fallback_locale, created_at, updated_at) VALUES (1, 1, 'arrival', 1, 'ticked', "
+        "true, '{}', 'en', :day, :day)",
+        "INSERT INTO case_file (id, municipality_id, reference, given_names, family_name, "
+        "name_key, family_name_key, given_names_key, date_of_birth, sex, preferred_language, "
+        "residence_category, stage, status, unaccompanied_minor, disability, health_need, "
+        "psychosocial_need, single_parent, trafficking_victim, version, created_at, updated_at) "
+        "VALUES (1, 1, 'TWN-1', 'A', 'B', 'a b', 'b', 'a', '1990-01-01', 'female', 'en', "
+        "'refugee', 'arrival', 'active', false, false, false, false, false, false, 1, :day, :day)",
+        "INSERT INTO milestone_tick (id, case_id, milestone_id, met_on) VALUES (1, 1, 1, :day)",
+    ]
+    with app.app_context():
+        upgrade(revision="8cf39329120a")  # the milestones, before the plans
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.execute(sa.text(row), {"day": "2026-01-01"})
+        upgrade()
+        ticks = sa.text("SELECT count(*) FROM milestone_tick")
+        with db.engine.connect() as connection:
+            assert connection.execute(ticks).scalar_one() == 1
+            connection.rollback()
+        downgrade(revision="8cf39329120a")
+        with db.engine.connect() as connection:
+            assert connection.execute(ticks).scalar_one() == 1
+        db.session.remove()
+        db.engine.dispose()
