@@ -1,13 +1,22 @@
-"""Forms of the pathway: moving a case, ticking milestones, and keeping the checklists."""
+"""Forms of the pathway: moving a case, ticking milestones, keeping the checklists, and
+referring a case to partner services."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..cases.models import Stage
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, local_today, locale_name
-from .models import MilestoneRule
+from .models import MilestoneRule, ReferralStatus
 
 
 class StageMoveForm(FlaskForm):
@@ -41,6 +50,47 @@ class InactivityForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=1, max=104)],
     )
     submit = SubmitField(_l("Save setting"))
+
+
+# -- referrals to partner services ------------------------------------------------------------
+
+
+class ReferralForm(FlaskForm):
+    # One choice per partner service and area it covers ("housing:12"), grouped by area, so
+    # that no script is needed to match the two; the view fills the choices.
+    partner = SelectField(_l("Partner service"), choices=[], validators=[DataRequired()])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Seen only by caseworkers, never by partner services or the newcomer."),
+    )
+    sent_on = DateField(_l("Sent on"), validators=[DataRequired()], default=local_today)
+    answer_expected_on = DateField(_l("Answer expected by"), validators=[Optional()])
+    submit = SubmitField(_l("Refer"))
+
+    def chosen(self) -> tuple[str, int]:
+        """The service area and the partner's id of the chosen option."""
+        area, _, partner_id = self.partner.data.partition(":")
+        return area, int(partner_id)
+
+
+class ReferralStatusForm(FlaskForm):
+    to_status = SelectField(_l("New status"), choices=lambda: labelled_choices(ReferralStatus))
+    on = DateField(_l("On"), validators=[DataRequired()], default=local_today)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record"))
+
+
+class ReferralDaysForm(FlaskForm):
+    referral_answer_days = IntegerField(
+        _l("Days a partner service has to answer a referral"),
+        validators=[DataRequired(), NumberRange(min=1, max=365)],
+        description=_l("A caseworker may set another date on each referral."),
+    )
+    submit = SubmitField(_l("Save setting"))
+
+
+# -- end of referrals -------------------------------------------------------------------------
 
 
 class MilestoneForm(FlaskForm):

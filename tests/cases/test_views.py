@@ -157,10 +157,12 @@ CASE_URLS = [
     ("post", "/cases/{id}/advance"),
     ("post", "/cases/{id}/milestones/1/tick"),
     ("post", "/cases/{id}/milestones/1/untick"),
+    ("post", "/cases/{id}/referrals"),
+    ("post", "/cases/{id}/referrals/1/status"),
 ]
 
 
-ROW_IDS = r"<int:(note|link|dependant|consent|qualification|measure|milestone)_id>"
+ROW_IDS = r"<int:(note|link|dependant|consent|qualification|measure|milestone|referral)_id>"
 
 
 def test_case_url_table_covers_every_case_route(app):
