@@ -89,7 +89,7 @@ class OrganisationForm(FlaskForm):
         _l("Service areas of a partner service"),
         choices=lambda: labelled_choices(ServiceArea),
         description=_l(
-            "What caseworkers may refer newcomers to it for. Only for partner services."
+            "Only for partner services: what caseworkers may refer newcomers to them for."
         ),
     )
     submit = SubmitField(_l("Save organisation"))

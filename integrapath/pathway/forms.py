@@ -3,6 +3,7 @@ referring a case to partner services."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import Select, html_params
 
 from ..cases.models import Stage
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, local_today, locale_name
@@ -55,10 +57,46 @@ class InactivityForm(FlaskForm):
 # -- referrals to partner services ------------------------------------------------------------
 
 
+class GroupedSelect(Select):
+    """Options in groups (``<optgroup>``) after an empty first one that asks for a choice."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        options = [self.render_option("", field.blank, not field.data)]
+        for group, choices in field.iter_groups():
+            options.append(f"<optgroup {html_params(label=group)}>")
+            options += [
+                self.render_option(value, label, selected, **render_kw)
+                for value, label, selected, render_kw in choices
+            ]
+            options.append("</optgroup>")
+        select = f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>"
+        return Markup(select)  # noqa: S704 - html_params and render_option escape
+
+
+class GroupedSelectField(SelectField):
+    """A select of ``{group label: [(value, label)]}`` choices, empty until one is chosen."""
+
+    widget = GroupedSelect()
+
+    def __init__(self, label=None, validators=None, blank="", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.blank = blank
+
+    def pre_validate(self, form):
+        if self.data:  # nothing chosen: the required check says so, once
+            super().pre_validate(form)
+
+
 class ReferralForm(FlaskForm):
     # One choice per partner service and area it covers ("housing:12"), grouped by area, so
     # that no script is needed to match the two; the view fills the choices.
-    partner = SelectField(_l("Partner service"), choices=[], validators=[DataRequired()])
+    partner = GroupedSelectField(
+        _l("Partner service"),
+        choices={},
+        validators=[DataRequired()],
+        blank=_l("Choose a partner service"),
+    )
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(), Length(max=2000)],
@@ -66,7 +104,7 @@ class ReferralForm(FlaskForm):
     )
     sent_on = DateField(_l("Sent on"), validators=[DataRequired()], default=local_today)
     answer_expected_on = DateField(_l("Answer expected by"), validators=[Optional()])
-    submit = SubmitField(_l("Refer"))
+    submit = SubmitField(_l("Record the referral"))
 
     def chosen(self) -> tuple[str, int]:
         """The service area and the partner's id of the chosen option."""
@@ -76,9 +114,9 @@ class ReferralForm(FlaskForm):
 
 class ReferralStatusForm(FlaskForm):
     to_status = SelectField(_l("New status"), choices=lambda: labelled_choices(ReferralStatus))
-    on = DateField(_l("On"), validators=[DataRequired()], default=local_today)
+    on = DateField(_l("Date"), validators=[DataRequired()], default=local_today)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
-    submit = SubmitField(_l("Record"))
+    submit = SubmitField(_l("Save"))
 
 
 class ReferralDaysForm(FlaskForm):

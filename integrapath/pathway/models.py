@@ -166,9 +166,9 @@ class ReferralStatus(LabelledEnum):
     def labels(cls):
         return {
             cls.SENT: _l("Sent, waiting for an answer"),
-            cls.ACCEPTED: _l("Accepted"),
-            cls.DECLINED: _l("Declined"),
-            cls.COMPLETED: _l("Completed"),
+            cls.ACCEPTED: _l("Accepted by the partner service"),
+            cls.DECLINED: _l("Declined by the partner service"),
+            cls.COMPLETED: _l("Completed by the partner service"),
             cls.WITHDRAWN: _l("Withdrawn"),
         }
 
@@ -253,7 +253,7 @@ register_audited_fields(
     referral_status=AuditedField(_l("Status of the referral"), labels=ReferralStatus),
     sent_on=AuditedField(_l("Sent on")),
     answer_expected_on=AuditedField(_l("Answer expected by")),
-    status_on=AuditedField(_l("On")),
+    status_on=AuditedField(_l("Date of the change")),
     referral_reasons=AuditedField(_l("Referral reasons shown"), personal=True),
 )
 register_audited_fields(

@@ -186,26 +186,30 @@ def untick(case_id: int, milestone_id: int):
 # -- referrals to partner services ------------------------------------------------------------
 
 
-def _partner_choices(municipality_id: int) -> list[tuple[str, str]]:
-    """One choice per partner service and area it covers, by area, then by name."""
+def _partner_choices(municipality_id: int) -> dict[str, list[tuple[str, str]]]:
+    """The partner services by the areas they cover, in the areas' order, then by name."""
     partners = services.partner_services(municipality_id)
-    return [("", _("Choose a partner service"))] + [
-        (f"{area.value}:{partner.organisation.id}",
-         _("%(area)s: %(partner)s", area=area.label, partner=partner.organisation.name))
+    groups = {
+        area.label: [
+            (f"{area.value}:{partner.organisation.id}", partner.organisation.name)
+            for partner in partners
+            if area in partner.areas
+        ]
         for area in ServiceArea
-        for partner in partners
-        if area in partner.areas
-    ]  # fmt: skip
+    }
+    return {label: choices for label, choices in groups.items() if choices}
 
 
 def _referral_form(case: Case, submitted: bool = False) -> ReferralForm:
     form = page_form(ReferralForm, "referral", **({} if submitted else {"formdata": None}))
     form.partner.choices = _partner_choices(case.municipality_id)
     days = services.municipality_of(case).referral_answer_days
-    form.answer_expected_on.description = ngettext(
-        "Leave it empty for %(num)s day after sending.",
-        "Leave it empty for %(num)s days after sending.",
-        days,
+    form.answer_expected_on.description = local_digits(
+        ngettext(
+            "Leave it empty for %(num)s day after sending.",
+            "Leave it empty for %(num)s days after sending.",
+            days,
+        )
     )
     return form
 

@@ -205,12 +205,14 @@ def test_a_caseworker_refers_a_case_records_the_answer_and_reads_both_in_the_tim
     assert response.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     section = unescape(_section(page))
-    assert "Wohnungsamt" in section and "Accepted" in section and REASON in section
+    assert "Wohnungsamt" in section and "Accepted by the partner service" in section
+    assert REASON in section
     assert "help@partner.example" in section  # whom to call
     timeline = page[page.index('id="timeline"') :]
     assert "Referred to a partner service" in timeline
     assert "Partner service answered a referral" in timeline
-    assert "Sent, waiting for an answer" in timeline and "Accepted" in timeline
+    assert "Sent, waiting for an answer" in timeline
+    assert "Accepted by the partner service" in timeline
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.like("referral_%"))
     ).all()
@@ -260,7 +262,10 @@ def test_a_move_the_rules_refuse_shows_under_its_referral_with_the_answer_form_o
     assert response.status_code == 200
     section = unescape(_section(response.get_data(as_text=True)))
     assert f'id="answer-to_status-{referral.id}-error"' in section
-    assert "A referral that is “Sent, waiting for an answer” cannot become “Completed”." in section
+    assert (
+        "A referral that is “Sent, waiting for an answer” cannot become “Completed by the "
+        "partner service”." in section
+    )
     assert "<details open>" in section and 'value="Done"' in section
     assert db.session.get(Referral, referral.id).status == S.SENT
 
