@@ -10,7 +10,7 @@ from ..accounts.models import Organisation, OrganisationKind, User
 from ..audit import ACTION_LABELS
 from ..errors import RuleBroken, show_on_form
 from ..extensions import paginate
-from ..pathway.services import service_areas_of
+from ..pathway.services import service_areas_by_organisation, service_areas_of
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
@@ -141,7 +141,8 @@ def reset_password(user_id: int):
 @allow(Role.ADMIN)
 def organisations():
     page = paginate(services.organisations_query(current_user), services.ORGANISATION_ORDER)
-    return render_template("admin/organisations.html", page=page)
+    areas = service_areas_by_organisation([organisation.id for organisation in page.items])
+    return render_template("admin/organisations.html", page=page, areas=areas)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})

@@ -523,16 +523,21 @@ def partner_services(municipality_id: int) -> list[PartnerService]:
     ]
 
 
+def service_areas_by_organisation(organisation_ids: list[int]) -> dict[int, list[ServiceArea]]:
+    """The areas each of the organisations covers, in the enum's order: one query."""
+    found: dict[int, set[ServiceArea]] = {}
+    for organisation_id, area in db.session.execute(
+        select(PartnerServiceArea.organisation_id, PartnerServiceArea.area).where(
+            PartnerServiceArea.organisation_id.in_(organisation_ids)
+        )
+    ):
+        found.setdefault(organisation_id, set()).add(area)
+    return {key: [area for area in ServiceArea if area in areas] for key, areas in found.items()}
+
+
 def service_areas_of(organisation: Organisation) -> list[ServiceArea]:
     """The areas the organisation covers, in the enum's order."""
-    found = set(
-        db.session.scalars(
-            select(PartnerServiceArea.area).where(
-                PartnerServiceArea.organisation_id == organisation.id
-            )
-        )
-    )
-    return [area for area in ServiceArea if area in found]
+    return service_areas_by_organisation([organisation.id]).get(organisation.id, [])
 
 
 def check_service_areas(kind: OrganisationKind, areas) -> list[ServiceArea]:

@@ -548,6 +548,8 @@ def test_an_administrator_keeps_a_partner_services_areas_and_contacts(
         select(AuditEvent).where(AuditEvent.action == "organisation_updated")
     )
     assert changed.changes["service_areas"] == ["psychosocial_support legal_advice", "health"]
+    listed = unescape(client.get("/admin/organisations").get_data(as_text=True))
+    assert "Health" in listed[listed.index("Beratungsstelle Mitte") :]
     audit = unescape(client.get("/admin/audit").get_data(as_text=True))
     assert "Psychosocial support and Legal advice" in audit  # named, not coded
     # A course provider covers no service area, whatever was ticked.
