@@ -469,7 +469,7 @@ def add_default_milestones(municipality: Municipality, actor: User | None = None
 # -- referrals to partner services ------------------------------------------------------------
 
 
-class ReferralError(RuleBroken):
+class ReferralError(PathwayError):
     """A rule about referrals was broken."""
 
 
@@ -760,15 +760,8 @@ def referrals_without_answer(user: User, today: date) -> "DayList":
 
 def set_referral_answer_days(municipality: Municipality, days: int, actor: User) -> None:
     """Say within how many days a partner service is expected to answer a referral."""
-    if not 1 <= days <= 365:
-        raise ReferralError(_l("Choose between 1 and 365 days."), "referral_answer_days")
-    if days != municipality.referral_answer_days:
-        record_event(
-            "referral_answer_days_changed",
-            actor=actor,
-            changes={"referral_answer_days": [municipality.referral_answer_days, days]},
-        )
-    municipality.referral_answer_days = days
+    refusal = _l("Choose between 1 and 365 days.")
+    _set_setting(municipality, "referral_answer_days", days, range(1, 366), refusal, actor)
 
 
 # -- end of referrals -------------------------------------------------------------------------
@@ -843,12 +836,21 @@ def ready_cases(user: User, municipality: Municipality) -> DayList:
 
 def set_inactivity_weeks(municipality: Municipality, weeks: int, actor: User) -> None:
     """Say after how many quiet weeks the caseworker's day lists a case."""
-    if not 1 <= weeks <= 104:
-        raise PathwayError(_l("Choose between 1 and 104 weeks."), "inactivity_weeks")
-    if weeks != municipality.inactivity_weeks:
-        record_event(
-            "inactivity_weeks_changed",
-            actor=actor,
-            changes={"inactivity_weeks": [municipality.inactivity_weeks, weeks]},
-        )
-    municipality.inactivity_weeks = weeks
+    refusal = _l("Choose between 1 and 104 weeks.")
+    _set_setting(municipality, "inactivity_weeks", weeks, range(1, 105), refusal, actor)
+
+
+def _set_setting(
+    municipality: Municipality, name: str, value: int, allowed: range, refusal, actor
+) -> None:
+    """Keep a number setting of the municipality; a change goes to the audit trail as
+    ``<name>_changed``.
+
+    :raise PathwayError: with ``refusal`` for a value outside ``allowed``.
+    """
+    if value not in allowed:
+        raise PathwayError(refusal, name)
+    old = getattr(municipality, name)
+    if value != old:
+        record_event(f"{name}_changed", actor=actor, changes={name: [old, value]})
+    setattr(municipality, name, value)

@@ -323,16 +323,12 @@ def record_referral_status(case_id: int, referral_id: int):
 @bp.route("/admin/milestones/referral-days", methods=["POST"])
 @allow(Role.ADMIN)
 def save_referral_days():
-    municipality = db.session.get(Municipality, current_user.municipality_id)
-    form = ReferralDaysForm(prefix="referral")
-    return submit_form(
-        form,
-        lambda form: services.set_referral_answer_days(
-            municipality, form.referral_answer_days.data, current_user
+    return _save_setting(
+        ReferralDaysForm(prefix="referral"),
+        lambda town, form: services.set_referral_answer_days(
+            town, form.referral_answer_days.data, current_user
         ),
-        _("The setting has been saved."),
-        lambda: redirect(url_for("pathway.milestones")),
-        lambda: milestones(referral_days_form=form),
+        "referral_days_form",
     )
 
 
@@ -382,16 +378,24 @@ def milestones(inactivity_form=None, referral_days_form=None):
 @bp.route("/admin/milestones/settings", methods=["POST"])
 @allow(Role.ADMIN)
 def save_inactivity():
+    return _save_setting(
+        InactivityForm(),
+        lambda town, form: services.set_inactivity_weeks(
+            town, form.inactivity_weeks.data, current_user
+        ),
+        "inactivity_form",
+    )
+
+
+def _save_setting(form, save, form_name: str):
+    """Save one of the municipality's settings on the milestones page, or show it refused."""
     municipality = db.session.get(Municipality, current_user.municipality_id)
-    form = InactivityForm()
     return submit_form(
         form,
-        lambda form: services.set_inactivity_weeks(
-            municipality, form.inactivity_weeks.data, current_user
-        ),
+        lambda form: save(municipality, form),
         _("The setting has been saved."),
         lambda: redirect(url_for("pathway.milestones")),
-        lambda: milestones(inactivity_form=form),
+        lambda: milestones(**{form_name: form}),
     )
 
 

@@ -137,7 +137,7 @@ def test_the_answer_is_expected_the_municipalitys_days_after_sending_unless_date
     with pytest.raises(ReferralError) as refused:
         _refer(case, housing, actor, today, days_ago=-1)
     assert refused.value.field == "sent_on"
-    with pytest.raises(ReferralError):
+    with pytest.raises(services.PathwayError):
         services.set_referral_answer_days(municipality, 0, actor)
 
 
