@@ -571,3 +571,33 @@ def test_an_administrator_sets_the_days_a_partner_has_to_answer(
                       token_from="/admin/milestones")  # fmt: skip
     assert saved.status_code == 302
     assert municipality.referral_answer_days == 10
+
+
+def test_a_closed_file_takes_no_new_referral_but_still_the_partners_answer(
+    app, auth, caseworker, client, make_case, housing, today
+):
+    case = make_case(caseworker=caseworker)
+    with app.test_request_context():
+        referral = _refer(case, housing, caseworker, today, days_ago=5)
+        close_case(case, ClosingReason.MOVED_AWAY, today, caseworker)
+        db.session.commit()
+    section = _section(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert f"/cases/{case.id}/referrals/{referral.id}/status" in section
+    assert f'action="/cases/{case.id}/referrals"' not in section
+    refused = auth.post(f"/cases/{case.id}/referrals", _refer_form(case, housing),
+                        token_from=f"/cases/{case.id}")  # fmt: skip
+    assert refused.status_code == 404
+    answered = auth.post(
+        f"/cases/{case.id}/referrals/{referral.id}/status",
+        {"answer-to_status": "declined", "answer-on": today.isoformat()},
+        token_from=f"/cases/{case.id}",
+    )
+    assert answered.status_code == 302
+    assert db.session.get(Referral, referral.id).status == S.DECLINED
+
+
+def test_without_partner_services_the_file_says_who_adds_them(auth, caseworker, client, make_case):
+    case = make_case(caseworker=caseworker)
+    section = _section(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "An administrator adds them under Organisations." in section
+    assert 'id="referral-partner"' not in section
