@@ -97,6 +97,11 @@ def facts(connection) -> dict:
     mine = one("SELECT count(*) FROM case_file WHERE caseworker_id = :me", me=me)
     active = one("SELECT count(*) FROM case_file WHERE status = 'active'")
     cases = one("SELECT count(*) FROM case_file")
+    referred = one(
+        "SELECT count(*) FROM referral r JOIN case_file c ON c.id = r.case_id "
+        "WHERE c.caseworker_id = :me",
+        me=me,
+    )
     return {
         "session": one(
             "SELECT s.id FROM course_session s JOIN offering o ON o.id = s.offering_id "
@@ -134,6 +139,12 @@ def facts(connection) -> dict:
             "AND permit_number IS NOT NULL ORDER BY id LIMIT 1 OFFSET :n",
             me=me,
             n=cases // 3,
+        ),
+        "referred": one(
+            "SELECT r.case_id FROM referral r JOIN case_file c ON c.id = r.case_id "
+            "WHERE c.caseworker_id = :me ORDER BY r.case_id LIMIT 1 OFFSET :n",
+            me=me,
+            n=referred // 2,
         ),
     }
 

@@ -4,8 +4,9 @@
 path may name facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in
 the middle of caseworker0's caseload), ``{plan_case}`` (one of theirs with an agreed
 integration plan), ``{deep}`` (the file after which the all-cases list is 80 % through),
-``{permit}`` (a permit number of another caseworker's file), ``{session}``
-(today's session of the generated class of 30) and ``{offering}`` (its course run).
+``{permit}`` (a permit number of another caseworker's file), ``{session}`` (today's session
+of the generated class of 30), ``{offering}`` (its course run) and ``{referred}`` (a file of
+caseworker0's referred to a partner service).
 A page with a ``form`` is a POST of that form (with the page's CSRF token) to the path.
 """
 
@@ -50,10 +51,16 @@ PAGES = [
         "/cases/?caseworker=&recognition=in_assessment",
     ),
     Page("a case file", "caseworker", "/cases/{case}"),
+    Page("a case file with a referral", "caseworker", "/cases/{referred}"),
     Page("caseworker's day", "caseworker", "/today"),
     Page("integration plan", "caseworker", "/cases/{plan_case}/plan"),
     Page("integration plan, printed", "caseworker", "/cases/{plan_case}/plan/versions/1/print"),
     Page("caseload: ready to advance", "caseworker", "/cases/?caseworker=&ready=y"),
+    Page(
+        "caseload: referral without answer",
+        "caseworker",
+        "/cases/?caseworker=&referral_overdue=y",
+    ),
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),
     Page("admin: milestones", "admin", "/admin/milestones"),

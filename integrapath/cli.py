@@ -60,6 +60,43 @@ DEMO_MUNICIPALITIES = [
             ("caseworker2", "Leyla Demir", Role.CASEWORKER, "en"),
             ("teacher", "Hannah Krüger", Role.PROVIDER, "de"),
         ],
+        # (name, service areas, e-mail, phone)
+        "partners": [
+            (
+                "Agentur für Arbeit Lindenau",
+                ("employment", "education"),
+                "lindenau.arbeit@partner.example",
+                "+49 341 555 0101",
+            ),
+            (
+                "Gesundheitsamt Lindenau",
+                ("health",),
+                "gesundheit@lindenau.example",
+                "+49 341 555 0102",
+            ),
+            ("Wohnungsamt Lindenau", ("housing",), "wohnen@lindenau.example", "+49 341 555 0103"),
+            (
+                "Psychosoziales Zentrum für Geflüchtete",
+                ("psychosocial_support", "health"),
+                "psz@partner.example",
+                "+49 341 555 0104",
+            ),
+            ("Refugee Law Clinic Lindenau", ("legal_advice",), "rlc@partner.example", None),
+        ],
+        # The caseworker's referrals: (area, reason, sent so many days ago), the last accepted.
+        "referrals": [
+            (
+                "housing",
+                "Familie zu viert in einem Zimmer der Erstaufnahme; sucht eine Wohnung.",
+                20,
+            ),
+            (
+                "employment",
+                "Arbeitsuchend gemeldet; möchte Beratung zur Ausbildung in der Pflege.",
+                3,
+            ),
+            ("legal_advice", "Fragen zum Familiennachzug für zwei Kinder.", 10),
+        ],
         "newcomers": [
             ("amina", "Amina Haddad", "ar"),
             ("oksana", "Oksana Melnyk", "uk"),
@@ -156,6 +193,42 @@ DEMO_MUNICIPALITIES = [
             ("caseworker", "Karim Benali", Role.CASEWORKER, "fr"),
             ("caseworker2", "Sofia García", Role.CASEWORKER, "es"),
             ("teacher", "Lucas Bernard", Role.PROVIDER, "fr"),
+        ],
+        "partners": [
+            (
+                "France Travail Beaumont",
+                ("employment",),
+                "beaumont@partenaire.example",
+                "+33 3 55 50 10 01",
+            ),
+            (
+                "Centre médico-psychologique de Beaumont",
+                ("psychosocial_support", "health"),
+                "cmp@partenaire.example",
+                "+33 3 55 50 10 02",
+            ),
+            (
+                "Service logement de Beaumont",
+                ("housing",),
+                "logement@beaumont.example",
+                "+33 3 55 50 10 03",
+            ),
+            ("Point-justice de Beaumont", ("legal_advice",), "justice@partenaire.example", None),
+            (
+                "Centre d'information et d'orientation",
+                ("education",),
+                "cio@partenaire.example",
+                "+33 3 55 50 10 05",
+            ),
+        ],
+        "referrals": [
+            (
+                "housing",
+                "Hébergée chez une amie depuis trois mois ; cherche un logement social.",
+                20,
+            ),
+            ("employment", "Souhaite un accompagnement vers un emploi dans la restauration.", 3),
+            ("legal_advice", "Questions sur le renouvellement du titre de séjour.", 10),
         ],
         "newcomers": [
             ("yusuf", "Yusuf Al-Khatib", "ar"),
@@ -653,6 +726,34 @@ def _seed_plans(municipality: Municipality, spec: dict) -> None:
                     pathway.set_action_status(
                         case, stored, ActionStatus(statuses[action.text]), caseworker
                     )
+def _seed_partners(municipality: Municipality, spec: dict) -> None:
+    """The municipality's partner services, and a few referrals of the caseworker's files:
+    one still without an answer after its date, one waiting, one accepted."""
+    from .pathway.models import Referral, ReferralStatus, ServiceArea
+    from .pathway.services import change_referral_status, refer_case, replace_service_areas
+
+    partners = {}
+    for name, areas, email, phone in spec["partners"]:
+        partner = _get_or_create_organisation(municipality, name, OrganisationKind.PARTNER_SERVICE)
+        partner.contact_email, partner.phone = email, phone
+        replace_service_areas(partner, [ServiceArea(area) for area in areas])
+        partners[areas[0]] = partner
+    db.session.flush()
+    if db.session.scalar(
+        select(Referral.id).join(Case).where(Case.municipality_id == municipality.id).limit(1)
+    ):
+        return
+    caseworker = find_user_by_email(f"caseworker@{spec['domain']}")
+    cases = db.session.scalars(
+        select(Case).where(Case.caseworker_id == caseworker.id).order_by(Case.id).limit(3)
+    ).all()
+    today = municipality.today()
+    for case, (area, reason, days) in zip(cases, spec["referrals"], strict=False):
+        referral = refer_case(case, partners[area], ServiceArea(area), reason, caseworker,
+                              sent_on=today - timedelta(days=days))  # fmt: skip
+        if area == "legal_advice":
+            change_referral_status(referral, case, ReferralStatus.ACCEPTED,
+                                   today - timedelta(days=4), caseworker)  # fmt: skip
 
 
 @click.command("seed-demo")
@@ -694,6 +795,7 @@ def seed_demo():
         _seed_assessments(municipality, spec)
         _seed_milestones(municipality)
         _seed_plans(municipality, spec)
+        _seed_partners(municipality, spec)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

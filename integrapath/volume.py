@@ -48,10 +48,15 @@ from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRec
 from .pathway.models import (
     ActionStatus,
     IntegrationPlan,
+    PartnerServiceArea,
     PlanAction,
     PlanGoal,
     PlanVersion,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
     Responsibility,
+    ServiceArea,
 )
 from .pathway.services import PlannedAction, PlannedGoal, add_default_milestones, frozen_content
 from .security import Role
@@ -194,7 +199,18 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
         municipality_id=town.id, name="Sprachschule", kind=OrganisationKind.COURSE_PROVIDER
     )
     db.session.add_all([office, school])
+    partners = [
+        (Organisation(municipality_id=town.id, name=name, kind=OrganisationKind.PARTNER_SERVICE,
+                      contact_email=f"{login}@partner.example", phone="+49 30 555 0100"), areas)
+        for name, login, areas in PARTNERS
+    ]  # fmt: skip
+    db.session.add_all(partner for partner, _areas in partners)
     db.session.flush()
+    db.session.add_all(
+        PartnerServiceArea(organisation_id=partner.id, area=area)
+        for partner, areas in partners
+        for area in areas
+    )
     load_reference_data()  # the occupations that work experience and jobs are coded with
     add_default_milestones(town)  # lists that read them (ready to advance) cost what they will
     password = generate_password_hash(VOLUME_PASSWORD)
@@ -213,6 +229,13 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     return town
 
 
+# The town's partner services: (name, e-mail login, areas covered).
+PARTNERS = [
+    ("Jobcenter Volumen", "jobcenter", (ServiceArea.EMPLOYMENT, ServiceArea.EDUCATION)),
+    ("Wohnungsamt Volumen", "wohnen", (ServiceArea.HOUSING,)),
+    ("Beratungszentrum Volumen", "beratung",
+     (ServiceArea.PSYCHOSOCIAL_SUPPORT, ServiceArea.LEGAL_ADVICE, ServiceArea.HEALTH)),
+]  # fmt: skip
 CLASS_SIZE = 30  # a full classroom: the attendance page `make bench` measures
 
 
@@ -269,15 +292,22 @@ def add_cases(
         ).all()
     )
     known = set(counters)
-    ids = {model: Ids(model) for model in (User, Case, *PLAN_TABLES)}
+    ids = {model: Ids(model) for model in (User, Case, *PLAN_TABLES, Referral)}
+    partners = db.session.execute(
+        sa.select(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+        .join(Organisation, Organisation.id == PartnerServiceArea.organisation_id)
+        .where(Organisation.municipality_id == town.id)
+        .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+    ).all()
     for start in range(numbers.start, numbers.stop, BATCH):
         batch = range(start, min(numbers.stop, start + BATCH))
-        _insert_batch(town, [person(n, len(caseworkers), today) for n in batch], caseworkers,
-                      counters, password, ids)  # fmt: skip
+        people = [person(n, len(caseworkers), today) for n in batch]
+        case_ids = _insert_batch(town, people, caseworkers, counters, password, ids)
+        _insert_referrals(case_ids, people, caseworkers, partners, today, ids)
         progress(len(batch))
     advance_sequences(
         User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES,
-        *PLAN_TABLES,
+        *PLAN_TABLES, Referral, ReferralStatusChange,
     )  # fmt: skip
     for year, last in counters.items():
         if year in known:
@@ -318,7 +348,7 @@ def advance_sequences(*models) -> None:
         )
 
 
-def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
+def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[int]:
     built = []
     for one in people:
         year = one.registered.year
@@ -398,6 +428,54 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> None:
     for model, child_rows in plans.items():  # in this order: each refers to the one before
         if child_rows:
             db.session.execute(sa.insert(model.__table__), child_rows)
+    return case_ids
+
+
+# How the generated referrals stand (weights): most answered, many still waiting, some of
+# them past the day the answer was expected.
+REFERRAL_PATHS = {
+    (ReferralStatus.SENT,): 30,
+    (ReferralStatus.ACCEPTED,): 20,
+    (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED): 25,
+    (ReferralStatus.DECLINED,): 15,
+    (ReferralStatus.WITHDRAWN,): 10,
+}
+
+
+def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> None:
+    """One generated file in five has been referred to a partner service (no audit events:
+    the generated files' trail is their registration)."""
+    referrals, steps = [], []
+    for one, case_id in zip(people, case_ids, strict=True):
+        rng = random.Random(case_id * 31 + 7)  # noqa: S311 - test data, not secrets
+        if rng.random() >= 0.2 or not partners:
+            continue
+        partner_id, area = rng.choice(partners)
+        sent_on = min(today, one.registered.date() + timedelta(days=rng.randrange(7, 400)))
+        path = rng.choices(list(REFERRAL_PATHS), weights=list(REFERRAL_PATHS.values()))[0]
+        changed_on = [min(today, sent_on + timedelta(days=5 * (n + 1))) for n in range(len(path))]
+        if path == (ReferralStatus.SENT,):
+            changed_on = []
+        referral_id = ids[Referral].take(1)[0]
+        actor = caseworkers[one.caseworker_index][0]
+        referrals.append(
+            {"id": referral_id, "case_id": case_id, "partner_id": partner_id,
+             "service_area": area, "reason": "Generated referral", "status": path[-1],
+             "sent_on": sent_on, "answer_expected_on": sent_on + timedelta(days=14),
+             "status_changed_on": changed_on[-1] if changed_on else sent_on,
+             "referred_by_id": actor}
+        )  # fmt: skip
+        statuses = [ReferralStatus.SENT, *path] if changed_on else [ReferralStatus.SENT]
+        days = [sent_on, *changed_on]
+        steps += [
+            {"referral_id": referral_id, "from_status": statuses[n - 1] if n else None,
+             "to_status": status, "changed_on": days[n], "recorded_by_id": actor, "note": None,
+             "recorded_at": datetime.combine(days[n], time(10), tzinfo=UTC)}
+            for n, status in enumerate(statuses)
+        ]  # fmt: skip
+    if referrals:
+        db.session.execute(sa.insert(Referral.__table__), referrals)
+        db.session.execute(sa.insert(ReferralStatusChange.__table__), steps)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.

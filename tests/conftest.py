@@ -194,6 +194,24 @@ def make_organisation(app):
 
 
 @pytest.fixture
+def make_partner(app, make_organisation):
+    """A partner service of ``municipality`` covering ``areas``, with contact details."""
+    from integrapath.pathway.models import ServiceArea
+    from integrapath.pathway.services import replace_service_areas
+
+    def make(municipality, areas=(ServiceArea.HOUSING,), name=None) -> Organisation:
+        partner = make_organisation(
+            municipality, name or f"Partner {next(_counter)}", OrganisationKind.PARTNER_SERVICE
+        )
+        partner.contact_email, partner.phone = "help@partner.example", "+49 30 1234 567"
+        replace_service_areas(partner, list(areas))
+        db.session.commit()
+        return partner
+
+    return make
+
+
+@pytest.fixture
 def make_user(app, municipality, make_organisation):
     def make(role: Role = Role.CASEWORKER, *, in_municipality=None, password=PASSWORD, **values):
         home = in_municipality or municipality
@@ -348,24 +366,32 @@ PAGES = {
 
 
 @pytest.fixture
-def every_page(auth, client, make_user, make_case):
+def every_page(app, auth, client, make_user, make_case, make_partner, municipality):
     """Render every page of every role, in Arabic (the harder, right-to-left case).
 
-    Returns ``{name: html}``; the file has a note and a sensitive flag so all sections show.
+    Returns ``{name: html}``; the file has a note, a sensitive flag and a referral without
+    answer after its date, so all sections and the day's lists show.
     """
+    from datetime import timedelta
+
     from integrapath.cases.models import Stage
-    from integrapath.pathway.models import MilestoneRule
-    from integrapath.pathway.services import add_milestone
+    from integrapath.pathway.models import MilestoneRule, ServiceArea
+    from integrapath.pathway.services import add_milestone, refer_case
     from tests.courses.seeds import running_course
     from tests.pathway.plans import seeded_plan
 
     pages = {"login": client.get("/login").get_data(as_text=True)}
     course = running_course(make_user, make_case)
+    partner = make_partner(municipality)
     for role, paths in PAGES.items():
         extra = {"organisation_id": course.organisation_id} if role == Role.PROVIDER else {}
         user = make_user(role, preferred_locale="ar", **extra)
         case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
         add_note(case, NoteCategory.GENERAL, "a note", user)
+        if role == Role.CASEWORKER:
+            with app.test_request_context():
+                sent_on = municipality.today() - timedelta(days=30)
+                refer_case(case, partner, ServiceArea.HOUSING, "a reason", user, sent_on=sent_on)
         db.session.commit()
         course.enrol(case)
         plan = {}

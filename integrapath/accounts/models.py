@@ -31,6 +31,8 @@ class Municipality(TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
     # The caseworker's day lists open cases with nothing recorded for this many weeks.
     inactivity_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+    # A partner service is expected to answer a referral within this many days.
+    referral_answer_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"

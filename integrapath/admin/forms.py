@@ -6,7 +6,9 @@ from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..accounts.models import OrganisationKind
+from ..forms import MultiCheckboxField
 from ..i18n import labelled_choices, locale_choices
+from ..pathway.models import ServiceArea
 from ..security import Role
 
 
@@ -83,6 +85,13 @@ class OrganisationForm(FlaskForm):
     )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    service_areas = MultiCheckboxField(
+        _l("Service areas of a partner service"),
+        choices=lambda: labelled_choices(ServiceArea),
+        description=_l(
+            "Only for partner services: what caseworkers may refer newcomers to them for."
+        ),
+    )
     submit = SubmitField(_l("Save organisation"))
 
 

@@ -11,6 +11,7 @@ from ..accounts.models import Organisation, OrganisationKind, User
 from ..accounts.services import AccountError, normalise_email
 from ..audit import AuditEvent, diff, plain_value, record_event
 from ..extensions import SortKey, db, ordered
+from ..pathway.services import check_service_areas, replace_service_areas
 from ..security import Role, scoped
 
 USER_ORDER = (SortKey(sa.func.lower(User.full_name)), SortKey(User.id))
@@ -58,12 +59,17 @@ def organisations_for_staff(actor: User) -> list[Organisation]:
     return list(db.session.scalars(statement.order_by(Organisation.name)))
 
 
-def save_organisation(organisation: Organisation | None, values: dict, actor: User) -> Organisation:
-    """Create or update an organisation of the actor's municipality.
+def save_organisation(
+    organisation: Organisation | None, values: dict, actor: User, service_areas=()
+) -> Organisation:
+    """Create or update an organisation of the actor's municipality; a partner service keeps
+    the ``service_areas`` it covers.
 
     :raise AccountError: when another organisation already has the name.
+    :raise RuleBroken: for a partner service without a service area.
     """
     values = {**values, "name": values["name"].strip(), "kind": OrganisationKind(values["kind"])}
+    areas = check_service_areas(values["kind"], service_areas)
     clash = db.session.scalar(
         scoped(select(Organisation.id), actor).where(
             sa.func.lower(Organisation.name) == values["name"].lower(),
@@ -76,16 +82,16 @@ def save_organisation(organisation: Organisation | None, values: dict, actor: Us
         organisation = Organisation(municipality_id=actor.municipality_id, **values)
         db.session.add(organisation)
         db.session.flush()
-        record_event(
-            "organisation_created",
-            organisation,
-            actor=actor,
-            changes={field: [None, plain_value(value)] for field, value in values.items()},
-        )
+        changes = {field: [None, plain_value(value)] for field, value in values.items()}
+        if areas_changed := replace_service_areas(organisation, areas):
+            changes["service_areas"] = areas_changed
+        record_event("organisation_created", organisation, actor=actor, changes=changes)
     else:
         changes = diff(organisation, values)
         for field, value in values.items():
             setattr(organisation, field, value)
+        if areas_changed := replace_service_areas(organisation, areas):
+            changes["service_areas"] = areas_changed
         if changes:
             record_event("organisation_updated", organisation, actor=actor, changes=changes)
     return organisation

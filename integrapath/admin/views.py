@@ -8,8 +8,9 @@ from flask_login import current_user
 from ..accounts import services as accounts
 from ..accounts.models import Organisation, OrganisationKind, User
 from ..audit import ACTION_LABELS
-from ..errors import show_on_form
+from ..errors import RuleBroken, show_on_form
 from ..extensions import paginate
+from ..pathway.services import service_areas_by_organisation, service_areas_of
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
@@ -140,7 +141,8 @@ def reset_password(user_id: int):
 @allow(Role.ADMIN)
 def organisations():
     page = paginate(services.organisations_query(current_user), services.ORGANISATION_ORDER)
-    return render_template("admin/organisations.html", page=page)
+    areas = service_areas_by_organisation([organisation.id for organisation in page.items])
+    return render_template("admin/organisations.html", page=page, areas=areas)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
@@ -151,14 +153,18 @@ def edit_organisation(organisation_id: int | None):
     form = OrganisationForm(obj=organisation)
     if request.method == "GET" and organisation is None:
         form.kind.data = OrganisationKind.COURSE_PROVIDER.value
+    if request.method == "GET" and organisation is not None:
+        form.service_areas.data = [area.value for area in service_areas_of(organisation)]
     if form.validate_on_submit():
         values = {
             name: getattr(form, name).data or None
             for name in ("name", "kind", "contact_email", "phone", "address")
         }
         try:
-            saved = services.save_organisation(organisation, values, current_user)
-        except accounts.AccountError as error:
+            saved = services.save_organisation(
+                organisation, values, current_user, form.service_areas.data
+            )
+        except RuleBroken as error:
             show_on_form(form, error)
         else:
             flash(_("%(name)s has been saved.", name=saved.name), "success")

@@ -17,9 +17,8 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import optional_int
+from ..forms import MultiCheckboxField, optional_int
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, language_choices, locale_name
 from ..widgets import OptionListSelect
 from .models import CefrLevel, CourseType
@@ -71,11 +70,6 @@ class CourseForm(FlaskForm):
             "entry_level": self.entry_level.data,
             "target_level": self.target_level.data,
         }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OfferingDetailsForm(FlaskForm):

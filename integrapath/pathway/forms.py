@@ -1,8 +1,9 @@
-"""Forms of the pathway: moving a case, ticking milestones, keeping the checklists, and the
-integration plan."""
+"""Forms of the pathway: moving a case, ticking milestones, keeping the checklists, the
+integration plan, and referring a case to partner services."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,12 +13,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import Select, html_params
 
 from ..cases.models import Stage
 from ..forms import optional_int
 from ..i18n import SUPPORTED_LOCALES, labelled_choices, local_today, locale_name
-from .models import ActionStatus, MilestoneRule, Responsibility
+from .models import ActionStatus, MilestoneRule, ReferralStatus, Responsibility
 from .services import ActionData
 
 
@@ -52,6 +54,83 @@ class InactivityForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=1, max=104)],
     )
     submit = SubmitField(_l("Save setting"))
+
+
+# -- referrals to partner services ------------------------------------------------------------
+
+
+class GroupedSelect(Select):
+    """Options in groups (``<optgroup>``) after an empty first one that asks for a choice."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        options = [self.render_option("", field.blank, not field.data)]
+        for group, choices in field.iter_groups():
+            options.append(f"<optgroup {html_params(label=group)}>")
+            options += [
+                self.render_option(value, label, selected, **render_kw)
+                for value, label, selected, render_kw in choices
+            ]
+            options.append("</optgroup>")
+        select = f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>"
+        return Markup(select)  # noqa: S704 - html_params and render_option escape
+
+
+class GroupedSelectField(SelectField):
+    """A select of ``{group label: [(value, label)]}`` choices, empty until one is chosen."""
+
+    widget = GroupedSelect()
+
+    def __init__(self, label=None, validators=None, blank="", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.blank = blank
+
+    def pre_validate(self, form):
+        if self.data:  # nothing chosen: the required check says so, once
+            super().pre_validate(form)
+
+
+class ReferralForm(FlaskForm):
+    # One choice per partner service and area it covers ("housing:12"), grouped by area, so
+    # that no script is needed to match the two; the view fills the choices.
+    partner = GroupedSelectField(
+        _l("Partner service"),
+        choices={},
+        validators=[DataRequired()],
+        blank=_l("Choose a partner service"),
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Seen only by caseworkers, never by partner services or the newcomer."),
+    )
+    sent_on = DateField(_l("Sent on"), validators=[DataRequired()], default=local_today)
+    answer_expected_on = DateField(_l("Answer expected by"), validators=[Optional()])
+    submit = SubmitField(_l("Record the referral"))
+
+    def chosen(self) -> tuple[str, int]:
+        """The service area and the partner's id of the chosen option."""
+        area, _, partner_id = self.partner.data.partition(":")
+        return area, int(partner_id)
+
+
+class ReferralStatusForm(FlaskForm):
+    to_status = SelectField(_l("New status"), choices=lambda: labelled_choices(ReferralStatus))
+    on = DateField(_l("Date"), validators=[DataRequired()], default=local_today)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save"))
+
+
+class ReferralDaysForm(FlaskForm):
+    referral_answer_days = IntegerField(
+        _l("Days a partner service has to answer a referral"),
+        validators=[DataRequired(), NumberRange(min=1, max=365)],
+        description=_l("A caseworker may set another date on each referral."),
+    )
+    submit = SubmitField(_l("Save setting"))
+
+
+# -- end of referrals -------------------------------------------------------------------------
 
 
 class MilestoneForm(FlaskForm):

@@ -7,10 +7,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import Organisation
 from ..audit import AuditedField, register_audited_fields
 from ..cases.models import Case, Stage
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
-from ..i18n import LabelledEnum, local_digits
+from ..i18n import LabelledEnum, format_list, local_digits
 
 
 class MilestoneRule(LabelledEnum):
@@ -109,6 +110,162 @@ class MilestoneTick(db.Model):
 
     def __repr__(self) -> str:
         return f"<MilestoneTick case={self.case_id} milestone={self.milestone_id}>"
+
+
+# -- referrals to partner services ------------------------------------------------------------
+
+
+class ServiceArea(LabelledEnum):
+    """What a partner service helps newcomers with."""
+
+    EMPLOYMENT = "employment"
+    HEALTH = "health"
+    HOUSING = "housing"
+    PSYCHOSOCIAL_SUPPORT = "psychosocial_support"
+    LEGAL_ADVICE = "legal_advice"
+    EDUCATION = "education"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.EMPLOYMENT: _l("Public employment service"),
+            cls.HEALTH: _l("Health"),
+            cls.HOUSING: _l("Housing"),
+            cls.PSYCHOSOCIAL_SUPPORT: _l("Psychosocial support"),
+            cls.LEGAL_ADVICE: _l("Legal advice"),
+            cls.EDUCATION: _l("Education"),
+        }
+
+
+class PartnerServiceArea(db.Model):
+    """A service area a partner organisation covers (an organisation may cover several)."""
+
+    __tablename__ = "partner_service_area"
+
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    area: Mapped[ServiceArea] = mapped_column(enum_column(ServiceArea, "area"), primary_key=True)
+
+    @classmethod
+    def tenant_filter(cls, user):
+        return cls.organisation_id.in_(
+            sa.select(Organisation.id).where(Organisation.tenant_filter(user))
+        )
+
+    def __repr__(self) -> str:
+        return f"<PartnerServiceArea {self.organisation_id} {self.area}>"
+
+
+class ReferralStatus(LabelledEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def labels(cls):
+        return {
+            cls.SENT: _l("Sent, waiting for an answer"),
+            cls.ACCEPTED: _l("Accepted by the partner service"),
+            cls.DECLINED: _l("Declined by the partner service"),
+            cls.COMPLETED: _l("Completed by the partner service"),
+            cls.WITHDRAWN: _l("Withdrawn"),
+        }
+
+
+class Referral(TimestampMixin, db.Model):
+    """A case referred to a partner service of its municipality, and where that stands.
+
+    The reason is for caseworkers only, as notes are: it may hold sensitive facts.
+    """
+
+    __tablename__ = "referral"
+    # The case file's list, and the day's "without answer" list of a caseworker's cases.
+    __table_args__ = (sa.Index("ix_referral_case_status", "case_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    service_area: Mapped[ServiceArea] = mapped_column(enum_column(ServiceArea, "service_area"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus, "status"), default=ReferralStatus.SENT
+    )
+    sent_on: Mapped[date]
+    answer_expected_on: Mapped[date]
+    status_changed_on: Mapped[date]  # the day of the latest change (the sending, at first)
+    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    partner: Mapped[Organisation] = relationship(lazy="raise")
+    referred_by = relationship("User", lazy="raise")
+    history: Mapped[list["ReferralStatusChange"]] = relationship(
+        lazy="raise", order_by="(ReferralStatusChange.changed_on, ReferralStatusChange.id)"
+    )
+
+    @classmethod
+    def tenant_filter(cls, user):
+        return cls.case_id.in_(sa.select(Case.id).where(Case.tenant_filter(user)))
+
+    def overdue_on(self, today: date) -> bool:
+        """Still waiting for the partner's answer after the day it was expected."""
+        return self.status == ReferralStatus.SENT and self.answer_expected_on < today
+
+    def __repr__(self) -> str:
+        return f"<Referral {self.id} case={self.case_id} {self.status}>"
+
+
+class ReferralStatusChange(db.Model):
+    """One step of a referral (its sending included): on which day, recorded when and by whom."""
+
+    __tablename__ = "referral_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[ReferralStatus | None] = mapped_column(
+        enum_column(ReferralStatus, "from_status")
+    )
+    to_status: Mapped[ReferralStatus] = mapped_column(enum_column(ReferralStatus, "to_status"))
+    changed_on: Mapped[date]  # the day it happened, as the caseworker records it
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(500))  # caseworkers only, as the reason
+
+    recorded_by = relationship("User", lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<ReferralStatusChange {self.referral_id} {self.from_status}->{self.to_status}>"
+
+
+def _area_names(codes: str) -> str:
+    """Name the service areas kept in the audit trail as space-separated codes."""
+    return format_list([ServiceArea(code).label for code in codes.split() if code])
+
+
+register_audited_fields(
+    "Case",
+    # Whom a newcomer is referred to, and for what, may tell of health or legal trouble.
+    partner=AuditedField(_l("Partner service"), personal=True),
+    service_area=AuditedField(_l("Service area"), personal=True, labels=ServiceArea),
+    referral_status=AuditedField(_l("Status of the referral"), labels=ReferralStatus),
+    sent_on=AuditedField(_l("Sent on")),
+    answer_expected_on=AuditedField(_l("Answer expected by")),
+    status_on=AuditedField(_l("Date of the change")),
+    referral_reasons=AuditedField(_l("Referral reasons shown"), personal=True),
+)
+register_audited_fields(
+    "Organisation",
+    service_areas=AuditedField(_l("Service areas"), labels=_area_names),
+)
+register_audited_fields(
+    "", referral_answer_days=AuditedField(_l("Days a partner service has to answer a referral"))
+)
+# -- end of referrals -------------------------------------------------------------------------
 
 
 register_audited_fields(

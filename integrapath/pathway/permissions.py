@@ -21,3 +21,16 @@ def can_view_plan(user, case) -> bool:
 def can_edit_plan(user, case) -> bool:
     """The caseworkers who may edit the file, while it is open."""
     return can_edit_case(user, case) and case.status == CaseStatus.ACTIVE
+# -- referrals --------------------------------------------------------------------------------
+
+
+@permission
+def can_refer_case(user, case) -> bool:
+    """Whoever may move the case along the pathway refers it to partner services."""
+    return can_move_stage(user, case)
+
+
+@permission
+def can_record_referral_status(user, case) -> bool:
+    """A partner's answer may come after the file is closed: the file's caseworkers record it."""
+    return can_edit_case(user, case)

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import Municipality, User
+from ..accounts.models import Municipality, Organisation, OrganisationKind, User
 from ..assessments.models import (
     ActivityStatus,
     CefrLevel,
@@ -28,7 +28,7 @@ from ..cases.services import PERMIT_WARNING_DAYS, VIEW_ACTIONS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
-from ..i18n import SUPPORTED_LOCALES, lazy_number
+from ..i18n import SUPPORTED_LOCALES, format_date, lazy_number
 from ..inclusion.models import Status
 from ..inclusion.services import holding_condition
 from ..security import Role, scoped
@@ -39,10 +39,15 @@ from .models import (
     Milestone,
     MilestoneRule,
     MilestoneTick,
+    PartnerServiceArea,
     PlanAction,
     PlanGoal,
     PlanVersion,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
     Responsibility,
+    ServiceArea,
 )
 
 
@@ -471,6 +476,307 @@ def add_default_milestones(municipality: Municipality, actor: User | None = None
         add_milestone(municipality, stage, rule, names, required, actor)
 
 
+# -- referrals to partner services ------------------------------------------------------------
+
+
+class ReferralError(PathwayError):
+    """A rule about referrals was broken."""
+
+
+RS = ReferralStatus
+# Where a referral may go from each status: the partner service answers a sent referral and
+# completes an accepted one; the caseworker withdraws a referral while it is open.
+REFERRAL_MOVES: dict[ReferralStatus, tuple[ReferralStatus, ...]] = {
+    RS.SENT: (RS.ACCEPTED, RS.DECLINED, RS.WITHDRAWN),
+    RS.ACCEPTED: (RS.COMPLETED, RS.WITHDRAWN),
+    RS.DECLINED: (),
+    RS.COMPLETED: (),
+    RS.WITHDRAWN: (),
+}
+# What the timeline calls each move.
+REFERRAL_EVENTS = {
+    RS.ACCEPTED: "referral_answered",
+    RS.DECLINED: "referral_answered",
+    RS.COMPLETED: "referral_completed",
+    RS.WITHDRAWN: "referral_withdrawn",
+}
+REASON_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class PartnerService:
+    """An active partner organisation and the service areas it covers."""
+
+    organisation: Organisation
+    areas: tuple[ServiceArea, ...]
+
+
+def partner_services(municipality_id: int) -> list[PartnerService]:
+    """The municipality's active partner services, by name, each with its areas: one query."""
+    rows = db.session.execute(
+        select(Organisation, PartnerServiceArea.area)
+        .join(PartnerServiceArea, PartnerServiceArea.organisation_id == Organisation.id)
+        .where(
+            Organisation.municipality_id == municipality_id,
+            Organisation.kind == OrganisationKind.PARTNER_SERVICE,
+            Organisation.active.is_(True),
+        )
+        .order_by(Organisation.name, Organisation.id)
+    ).all()
+    areas: dict[Organisation, list[ServiceArea]] = {}
+    for organisation, area in rows:
+        areas.setdefault(organisation, []).append(area)
+    order = list(ServiceArea)
+    return [
+        PartnerService(organisation, tuple(sorted(covered, key=order.index)))
+        for organisation, covered in areas.items()
+    ]
+
+
+def service_areas_by_organisation(organisation_ids: list[int]) -> dict[int, list[ServiceArea]]:
+    """The areas each of the organisations covers, in the enum's order: one query."""
+    found: dict[int, set[ServiceArea]] = {}
+    for organisation_id, area in db.session.execute(
+        select(PartnerServiceArea.organisation_id, PartnerServiceArea.area).where(
+            PartnerServiceArea.organisation_id.in_(organisation_ids)
+        )
+    ):
+        found.setdefault(organisation_id, set()).add(area)
+    return {key: [area for area in ServiceArea if area in areas] for key, areas in found.items()}
+
+
+def service_areas_of(organisation: Organisation) -> list[ServiceArea]:
+    """The areas the organisation covers, in the enum's order."""
+    return service_areas_by_organisation([organisation.id]).get(organisation.id, [])
+
+
+def check_service_areas(kind: OrganisationKind, areas) -> list[ServiceArea]:
+    """Return the areas an organisation of ``kind`` keeps: a partner service covers at least
+    one; other kinds cover none (what was ticked for them does not apply).
+
+    :raise ReferralError: for a partner service without an area.
+    """
+    if OrganisationKind(kind) != OrganisationKind.PARTNER_SERVICE:
+        return []
+    chosen = {ServiceArea(area) for area in areas}
+    if not chosen:
+        raise ReferralError(
+            _l("Choose at least one service area this partner service covers."), "service_areas"
+        )
+    return [area for area in ServiceArea if area in chosen]
+
+
+def replace_service_areas(organisation: Organisation, areas: list[ServiceArea]) -> list | None:
+    """Keep ``areas`` as the organisation's (checked by ``check_service_areas``); return the
+    change as ``[old, new]`` codes for the organisation's audit event, or None."""
+    before = service_areas_of(organisation)
+    if before == areas:
+        return None
+    db.session.execute(
+        sa.delete(PartnerServiceArea).where(PartnerServiceArea.organisation_id == organisation.id)
+    )
+    db.session.add_all(PartnerServiceArea(organisation_id=organisation.id, area=a) for a in areas)
+    return [" ".join(before) or None, " ".join(areas) or None]
+
+
+def refer_case(
+    case: Case,
+    partner: Organisation,
+    area: ServiceArea,
+    reason: str,
+    actor: User,
+    *,
+    sent_on: date,
+    answer_expected_on: date | None = None,
+) -> Referral:
+    """Refer the case to a partner service of its municipality; without a date, the answer is
+    expected the municipality's number of days after sending.
+
+    :raise ReferralError: for a closed case, an organisation that is not an active partner
+        service of the case's municipality or does not cover the area, an empty reason, a
+        sending date in the future, or an answer expected before the sending.
+    """
+    area = ServiceArea(area)
+    reason = (reason or "").strip()
+    municipality = municipality_of(case)
+    if case.status != CaseStatus.ACTIVE:
+        raise ReferralError(_l("A closed case is not referred to partner services."))
+    if (
+        partner.municipality_id != case.municipality_id
+        or partner.kind != OrganisationKind.PARTNER_SERVICE
+        or not partner.active
+        or area not in service_areas_of(partner)
+    ):
+        raise ReferralError(_l("Choose a partner service that covers this area."), "partner")
+    if not reason:
+        raise ReferralError(_l("Say why the newcomer is referred."), "reason")
+    if len(reason) > REASON_LENGTH:
+        raise ReferralError(_l("The reason is too long."), "reason")
+    if sent_on > municipality.today():
+        raise ReferralError(_l("This date cannot be in the future."), "sent_on")
+    expected = answer_expected_on or sent_on + timedelta(days=municipality.referral_answer_days)
+    if expected < sent_on:
+        raise ReferralError(
+            _l("The answer cannot be expected before the referral is sent."),
+            "answer_expected_on",
+        )
+    referral = Referral(
+        case_id=case.id,
+        partner_id=partner.id,
+        service_area=area,
+        reason=reason,
+        status=RS.SENT,
+        sent_on=sent_on,
+        answer_expected_on=expected,
+        status_changed_on=sent_on,
+        referred_by_id=actor.id,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    db.session.add(
+        ReferralStatusChange(
+            referral_id=referral.id, to_status=RS.SENT, changed_on=sent_on, recorded_by_id=actor.id
+        )
+    )
+    record_event(
+        "referral_sent",
+        case,
+        actor=actor,
+        changes={
+            "partner": [None, partner.name],
+            "service_area": [None, area.value],
+            "sent_on": [None, sent_on.isoformat()],
+            "answer_expected_on": [None, expected.isoformat()],
+        },
+    )
+    return referral
+
+
+def change_referral_status(
+    referral: Referral,
+    case: Case,
+    to_status: ReferralStatus,
+    on: date,
+    actor: User,
+    note: str | None = None,
+) -> ReferralStatusChange:
+    """Record the partner's answer, the end of the service, or the caseworker's withdrawal.
+
+    :raise ReferralError: for a move the rules do not allow (an answer only to a sent
+        referral, completion only of an accepted one, withdrawal only while open), a date in
+        the future or before the referral's last change.
+    """
+    to_status = ReferralStatus(to_status)
+    from_status = referral.status
+    if referral.case_id != case.id:
+        raise ReferralError(_l("This referral belongs to another case."))
+    if to_status not in REFERRAL_MOVES[from_status]:
+        raise ReferralError(
+            _l(
+                "A referral that is “%(from_status)s” cannot become “%(to_status)s”.",
+                from_status=from_status.label,
+                to_status=to_status.label,
+            ),
+            "to_status",
+        )
+    if on > municipality_of(case).today():
+        raise ReferralError(_l("This date cannot be in the future."), "on")
+    if on < referral.status_changed_on:
+        raise ReferralError(
+            _l(
+                "This date is before the referral's last change, on %(date)s.",
+                date=format_date(referral.status_changed_on, "medium"),
+            ),
+            "on",
+        )
+    change = ReferralStatusChange(
+        referral_id=referral.id,
+        from_status=from_status,
+        to_status=to_status,
+        changed_on=on,
+        recorded_by_id=actor.id,
+        note=(note or "").strip() or None,
+    )
+    db.session.add(change)
+    referral.status = to_status
+    referral.status_changed_on = on
+    db.session.flush()
+    partner_name = db.session.scalar(
+        select(Organisation.name).where(Organisation.id == referral.partner_id)
+    )
+    record_event(
+        REFERRAL_EVENTS[to_status],
+        case,
+        actor=actor,
+        changes={
+            "partner": [None, partner_name],
+            "referral_status": [from_status.value, to_status.value],
+            "status_on": [None, on.isoformat()],
+        },
+    )
+    return change
+
+
+def referrals_of(case: Case) -> list[Referral]:
+    """The case's referrals, newest first, with partner, who referred and each step: two
+    queries whatever their number."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.case_id == case.id)
+            .options(
+                joinedload(Referral.partner),
+                joinedload(Referral.referred_by),
+                selectinload(Referral.history).joinedload(ReferralStatusChange.recorded_by),
+            )
+            .order_by(Referral.sent_on.desc(), Referral.id.desc())
+        )
+    )
+
+
+def record_reasons_viewed(case: Case, referrals: list[Referral], viewer: User) -> None:
+    """Audit a caseworker's view of the referral reasons, as every view of sensitive needs."""
+    if referrals:
+        record_event(
+            "sensitive_flags_viewed",
+            case,
+            actor=viewer,
+            changes={"referral_reasons": [None, len(referrals)]},
+        )
+
+
+def overdue_referral_condition(today: date) -> sa.ColumnElement[bool]:
+    """Say in SQL whether the ``Case`` row has a referral still without an answer after the
+    day it was expected (``today`` is the municipality's)."""
+    return sa.exists().where(
+        Referral.case_id == Case.id,
+        Referral.status == RS.SENT,
+        Referral.answer_expected_on < today,
+    )
+
+
+def referrals_without_answer(user: User, today: date) -> "DayList":
+    """The referrals of the caseworker's open cases still waiting for an answer after the day
+    it was expected, most overdue first: one query, with the partner's name and contacts."""
+    return _day_list(
+        _own_open_cases(user)
+        .join(Referral, Referral.case_id == Case.id)
+        .join(Organisation, Organisation.id == Referral.partner_id)
+        .add_columns(Referral, Organisation)
+        .where(Referral.status == RS.SENT, Referral.answer_expected_on < today)
+        .order_by(Referral.answer_expected_on, Referral.id)
+    )
+
+
+def set_referral_answer_days(municipality: Municipality, days: int, actor: User) -> None:
+    """Say within how many days a partner service is expected to answer a referral."""
+    refusal = _l("Choose between 1 and 365 days.")
+    _set_setting(municipality, "referral_answer_days", days, range(1, 366), refusal, actor)
+
+
+# -- end of referrals -------------------------------------------------------------------------
+
+
 # -- the caseworker's day ---------------------------------------------------------------------
 
 DAY_LIMIT = 20  # rows shown per list of the day; the count says how many there are
@@ -540,15 +846,24 @@ def ready_cases(user: User, municipality: Municipality) -> DayList:
 
 def set_inactivity_weeks(municipality: Municipality, weeks: int, actor: User) -> None:
     """Say after how many quiet weeks the caseworker's day lists a case."""
-    if not 1 <= weeks <= 104:
-        raise PathwayError(_l("Choose between 1 and 104 weeks."), "inactivity_weeks")
-    if weeks != municipality.inactivity_weeks:
-        record_event(
-            "inactivity_weeks_changed",
-            actor=actor,
-            changes={"inactivity_weeks": [municipality.inactivity_weeks, weeks]},
-        )
-    municipality.inactivity_weeks = weeks
+    refusal = _l("Choose between 1 and 104 weeks.")
+    _set_setting(municipality, "inactivity_weeks", weeks, range(1, 105), refusal, actor)
+
+
+def _set_setting(
+    municipality: Municipality, name: str, value: int, allowed: range, refusal, actor
+) -> None:
+    """Keep a number setting of the municipality; a change goes to the audit trail as
+    ``<name>_changed``.
+
+    :raise PathwayError: with ``refusal`` for a value outside ``allowed``.
+    """
+    if value not in allowed:
+        raise PathwayError(refusal, name)
+    old = getattr(municipality, name)
+    if value != old:
+        record_event(f"{name}_changed", actor=actor, changes={name: [old, value]})
+    setattr(municipality, name, value)
 
 
 # -- the integration plan ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The pathway section of the case file (stages, milestones, moving on), the pages where
-administrators keep their municipality's checklists, and the integration plan's pages."""
+"""The pathway section of the case file (stages, milestones, moving on), its referrals to
+partner services, the caseworker's day, the pages where administrators keep their
+municipality's checklists, and the integration plan's pages."""
 
 from babel import Locale
 from flask import abort, redirect, render_template, url_for
@@ -9,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField
 
-from ..accounts.models import Municipality
+from ..accounts.models import Municipality, Organisation
 from ..cases.models import Case, Stage
 from ..cases.page import (
     CASELOAD_NOTICES,
     LEFT,
+    RIGHT,
     CaseloadFilter,
     CaseSection,
     Notice,
@@ -45,11 +47,28 @@ from .forms import (
     InactivityForm,
     MilestoneForm,
     PlanActionForm,
+    ReferralDaysForm,
+    ReferralForm,
+    ReferralStatusForm,
     StageMoveForm,
     TickForm,
 )
-from .models import ActionStatus, Milestone, PlanAction, PlanGoal
-from .permissions import can_edit_plan, can_move_stage, can_view_plan
+from .models import (
+    ActionStatus,
+    Milestone,
+    PlanAction,
+    PlanGoal,
+    Referral,
+    ReferralStatus,
+    ServiceArea,
+)
+from .permissions import (
+    can_edit_plan,
+    can_move_stage,
+    can_record_referral_status,
+    can_refer_case,
+    can_view_plan,
+)
 
 menu_item("pathway.my_day", _l("My day"), first=True)  # where caseworkers land
 menu_item("pathway.milestones", _l("Milestones"))
@@ -189,6 +208,158 @@ def untick(case_id: int, milestone_id: int):
     )
 
 
+# -- referrals to partner services ------------------------------------------------------------
+
+
+def _partner_choices(municipality_id: int) -> dict[str, list[tuple[str, str]]]:
+    """The partner services by the areas they cover, in the areas' order, then by name."""
+    partners = services.partner_services(municipality_id)
+    groups = {
+        area.label: [
+            (f"{area.value}:{partner.organisation.id}", partner.organisation.name)
+            for partner in partners
+            if area in partner.areas
+        ]
+        for area in ServiceArea
+    }
+    return {label: choices for label, choices in groups.items() if choices}
+
+
+def _referral_form(case: Case, submitted: bool = False) -> ReferralForm:
+    form = page_form(ReferralForm, "referral", **({} if submitted else {"formdata": None}))
+    form.partner.choices = _partner_choices(case.municipality_id)
+    days = services.municipality_of(case).referral_answer_days
+    form.answer_expected_on.description = local_digits(
+        ngettext(
+            "Leave it empty for %(num)s day after sending.",
+            "Leave it empty for %(num)s days after sending.",
+            days,
+        )
+    )
+    return form
+
+
+def _referrals_context(case: Case) -> dict:
+    referrals = services.referrals_of(case)
+    services.record_reasons_viewed(case, referrals, current_user)
+    return {
+        "referrals": referrals,
+        "referral_moves": {
+            referral.id: [(s.value, s.label) for s in services.REFERRAL_MOVES[referral.status]]
+            for referral in referrals
+        },
+        "referrals_today": services.municipality_of(case).today(),
+    }
+
+
+add_section(
+    CaseSection(
+        "referrals",
+        _l("Referrals"),
+        "pathway/_referrals.html",
+        RIGHT,
+        17,
+        forms={
+            "referral_form": _referral_form,
+            "referral_status_form": lambda case: page_form(
+                ReferralStatusForm, "answer", formdata=None
+            ),
+        },
+        context=_referrals_context,
+    )
+)
+
+
+def _overdue_filter(statement, values):
+    today = db.session.get(Municipality, current_user.municipality_id).today()
+    return statement.where(services.overdue_referral_condition(today))
+
+
+add_caseload_filter(
+    CaseloadFilter(
+        fields={"referral_overdue": BooleanField(_l("Referral without answer after its date"))},
+        narrow=_overdue_filter,
+    )
+)
+
+# Any signed-in role reaches these views, which answer 404 unless the permission holds.
+any_role = allow(*Role)
+
+
+def _case_for(case_id: int, permitted) -> Case:
+    case = load_case_file(case_id, current_user)
+    if case is None or not permitted(current_user, case):
+        abort(404)
+    return case
+
+
+@bp.route("/cases/<int:case_id>/referrals", methods=["POST"])
+@any_role
+def refer(case_id: int):
+    case = _case_for(case_id, can_refer_case)
+
+    def send(form):
+        area, partner_id = form.chosen()
+        services.refer_case(
+            case,
+            get_scoped_or_404(Organisation, partner_id),
+            ServiceArea(area),
+            form.reason.data,
+            current_user,
+            sent_on=form.sent_on.data,
+            answer_expected_on=form.answer_expected_on.data,
+        )
+
+    return submit_section(
+        case,
+        "referral_form",
+        _referral_form(case, submitted=True),
+        send,
+        _("The referral has been recorded."),
+        "referrals",
+    )
+
+
+@bp.route("/cases/<int:case_id>/referrals/<int:referral_id>/status", methods=["POST"])
+@any_role
+def record_referral_status(case_id: int, referral_id: int):
+    case = _case_for(case_id, can_record_referral_status)
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.case_id != case.id:
+        abort(404)
+    return submit_section(
+        case,
+        "referral_status_form",
+        page_form(ReferralStatusForm, "answer"),
+        lambda form: services.change_referral_status(
+            referral,
+            case,
+            ReferralStatus(form.to_status.data),
+            form.on.data,
+            current_user,
+            form.note.data,
+        ),
+        _("The referral's new status has been recorded."),
+        "referrals",
+        row=referral.id,
+    )
+
+
+@bp.route("/admin/milestones/referral-days", methods=["POST"])
+@allow(Role.ADMIN)
+def save_referral_days():
+    return _save_setting(
+        ReferralDaysForm(prefix="referral"),
+        lambda town, form: services.set_referral_answer_days(
+            town, form.referral_answer_days.data, current_user
+        ),
+        "referral_days_form",
+    )
+
+
+# -- end of referrals -------------------------------------------------------------------------
+
+
 # -- the checklists, kept by administrators ---------------------------------------------------
 
 
@@ -208,13 +379,14 @@ def my_day():
         inactive=services.inactive_cases(current_user, municipality.inactivity_weeks),
         ready=services.ready_cases(current_user, municipality),
         overdue=services.overdue_actions(current_user, today),
+        unanswered=services.referrals_without_answer(current_user, today),
         locale=str(get_locale()),
     )
 
 
 @bp.route("/admin/milestones")
 @allow(Role.ADMIN)
-def milestones(inactivity_form=None):
+def milestones(inactivity_form=None, referral_days_form=None):
     rows = services.milestones_of(current_user.municipality_id, retired=True)
     municipality = db.session.get(Municipality, current_user.municipality_id)
     return render_template(
@@ -222,22 +394,34 @@ def milestones(inactivity_form=None):
         stages=[(stage, [m for m in rows if m.stage == stage]) for stage in Stage],
         inactivity_form=inactivity_form
         or InactivityForm(formdata=None, inactivity_weeks=municipality.inactivity_weeks),
+        referral_days_form=referral_days_form
+        or ReferralDaysForm(
+            formdata=None, prefix="referral", referral_answer_days=municipality.referral_answer_days
+        ),
     )
 
 
 @bp.route("/admin/milestones/settings", methods=["POST"])
 @allow(Role.ADMIN)
 def save_inactivity():
+    return _save_setting(
+        InactivityForm(),
+        lambda town, form: services.set_inactivity_weeks(
+            town, form.inactivity_weeks.data, current_user
+        ),
+        "inactivity_form",
+    )
+
+
+def _save_setting(form, save, form_name: str):
+    """Save one of the municipality's settings on the milestones page, or show it refused."""
     municipality = db.session.get(Municipality, current_user.municipality_id)
-    form = InactivityForm()
     return submit_form(
         form,
-        lambda form: services.set_inactivity_weeks(
-            municipality, form.inactivity_weeks.data, current_user
-        ),
+        lambda form: save(municipality, form),
         _("The setting has been saved."),
         lambda: redirect(url_for("pathway.milestones")),
-        lambda: milestones(inactivity_form=form),
+        lambda: milestones(**{form_name: form}),
     )
 
 

@@ -65,5 +65,6 @@ def downgrade():
         batch_op.drop_index('ix_milestone_municipality_stage')
 
     op.drop_table('milestone')
-    with op.batch_alter_table('municipality', schema=None) as batch_op:
-        batch_op.drop_column('inactivity_weeks')
+    # In place, not in batch mode: SQLite would copy and drop the municipality table, which
+    # every file refers to (SQLite drops a column itself since 3.35).
+    op.drop_column('municipality', 'inactivity_weeks')

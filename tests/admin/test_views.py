@@ -230,7 +230,11 @@ def test_admin_creates_and_edits_an_organisation(admin, auth):
         select(Organisation).where(Organisation.name == "Adult Education Centre")
     )
     assert organisation.kind == OrganisationKind.COURSE_PROVIDER
-    auth.post(f"/admin/organisations/{organisation.id}", {"name": "AEC", "kind": "partner_service"})
+    # A partner service says which areas it covers (pathway referrals).
+    auth.post(
+        f"/admin/organisations/{organisation.id}",
+        {"name": "AEC", "kind": "partner_service", "service_areas": ["education"]},
+    )
     assert (organisation.name, organisation.kind) == ("AEC", OrganisationKind.PARTNER_SERVICE)
 
 

@@ -188,6 +188,12 @@ def _visit(request, browser, base_url, locale, viewport, javascript=True):
     context.close()
 
 
+@pytest.fixture(params=["en", "ar"])
+def phone_visit(request, browser, base_url):
+    """A 360 px phone, for a person reading English or Arabic."""
+    yield from _visit(request, browser, base_url, request.param, "phone")
+
+
 @pytest.fixture
 def dari_phone_visit(request, browser, base_url):
     """A newcomer from Afghanistan reading Dari on a 360 px phone."""

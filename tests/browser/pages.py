@@ -85,6 +85,24 @@ class Visit:
         self.page.get_by_role("button", name=self.t("Sign out")).click()
         expect(self.page).to_have_url(re.compile(r"/login$"))
 
+    def register_newcomer(self, given: str, family: str, country: str = "SY") -> None:
+        """Register a refugee from ``country`` from the caseload, and land on the new file."""
+        page, t = self.page, self.t
+        self.go_to("Caseload")
+        page.get_by_role("link", name=t("Register a newcomer")).first.click()
+        self.field("Given names").fill(given)
+        self.field("Family name").fill(family)
+        self.field("Date of birth").fill("1990-02-03")
+        self.field("Sex").select_option(label=t("Female"))
+        self.field("Nationalities").select_option(
+            label=Locale.parse(self.locale).territories[country]
+        )
+        self.field("Residence category").select_option(
+            label=t("Refugee (international protection)")
+        )
+        page.get_by_role("button", name=t("Save case file")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"{given} {family}")
+
     # -- checks --------------------------------------------------------------------------
     def check(self, name: str) -> None:
         """Check the current page like an accessibility reviewer, then photograph it.

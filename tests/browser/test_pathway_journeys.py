@@ -1,8 +1,11 @@
 """A caseworker's day, then a newcomer's pathway: a milestone ticked, an early move refused
-without a reason and made with one."""
+without a reason and made with one; a referral to a partner service, late on the day, then
+answered."""
 
 import re
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from playwright.sync_api import expect
@@ -53,3 +56,52 @@ def test_caseworker_sees_the_day_ticks_a_milestone_and_moves_a_case_on(visit):
     expect(page.locator('#pathway [aria-current="step"]')).to_contain_text(t("Early integration"))
     expect(page.locator("#timeline")).to_contain_text(t("Moved to a later stage"))
     visit.check("case-pathway")
+
+
+def test_caseworker_refers_a_case_records_the_answer_and_sees_a_late_one_on_the_day(
+    phone_visit,
+):
+    """On a phone: a referral sent three weeks ago to the housing office, still without
+    answer, shows on My day; its answer is recorded from the case file."""
+    visit = phone_visit
+    page, t = visit.page, visit.t
+    family = f"Karimi-{uuid.uuid4().hex[:6]}"
+    lindenau_today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    visit.sign_in("caseworker@lindenau.example")
+    visit.register_newcomer("Maryam", family, "AF")
+
+    referrals = page.locator("#referrals")
+    referrals.locator("summary", has_text=t("Refer to a partner service")).click()
+    referrals.get_by_role("button", name=t("Record the referral")).click()
+    expect(page.locator("#referral-partner-error")).to_be_visible()  # nothing chosen yet
+    referrals = page.locator("#referrals")
+    referrals.locator("#referral-partner").select_option(label="Wohnungsamt Lindenau")
+    referrals.locator("#referral-reason").fill("Family of four in one room; looking for a flat")
+    sent_on = lindenau_today - timedelta(days=20)
+    referrals.locator("#referral-sent_on").fill(sent_on.isoformat())
+    referrals.get_by_role("button", name=t("Record the referral")).click()
+    expect(page.get_by_text(t("The referral has been recorded."))).to_be_visible()
+    referral = page.locator("#referrals article", has_text="Wohnungsamt Lindenau")
+    expect(referral).to_contain_text(t("Sent, waiting for an answer"))
+    late = t.plural("No answer, %(num)s day late", "No answer, %(num)s days late", 6)
+    expect(referral).to_contain_text(late)
+    visit.check("case-referrals")
+
+    visit.go_to("My day")
+    unanswered = page.locator("#unanswered")
+    expect(unanswered).to_contain_text(family)
+    visit.check("my-day-referrals")
+    unanswered.get_by_role("link", name=re.compile(family)).click()
+    expect(page).to_have_url(re.compile(r"#referrals$"))
+
+    referral = page.locator("#referrals article", has_text="Wohnungsamt Lindenau")
+    referral.locator("summary", has_text=t("Record an answer or a change")).click()
+    referral.get_by_label(t("New status")).select_option(label=t("Accepted by the partner service"))
+    referral.get_by_role("button", name=t("Save")).click()
+    expect(page.get_by_text(t("The referral's new status has been recorded."))).to_be_visible()
+    referral = page.locator("#referrals article", has_text="Wohnungsamt Lindenau")
+    expect(referral).to_contain_text(t("Accepted by the partner service"))
+    expect(page.locator("#timeline")).to_contain_text(t("Partner service answered a referral"))
+    visit.check("case-referral-answered")
+    visit.go_to("My day")
+    expect(page.locator("#unanswered")).not_to_contain_text(family)

@@ -171,11 +171,14 @@ CASE_URLS = [
     ("get", "/cases/{id}/plan/versions/1"),
     ("get", "/cases/{id}/plan/print"),
     ("get", "/cases/{id}/plan/versions/1/print"),
+    ("post", "/cases/{id}/referrals"),
+    ("post", "/cases/{id}/referrals/1/status"),
 ]
 
 
 ROW_IDS = (
-    r"<int:((note|link|dependant|consent|qualification|measure|milestone|goal|action)_id|number)>"
+    r"<int:((note|link|dependant|consent|qualification|measure|milestone|goal|action|referral)_id"
+    r"|number)>"
 )
 
 
