@@ -38,6 +38,7 @@ from .forms import (
     TickForm,
 )
 from .models import Milestone
+from .page import DAY_LISTS
 from .permissions import can_move_stage
 
 menu_item("pathway.my_day", _l("My day"), first=True)  # where caseworkers land
@@ -196,6 +197,7 @@ def my_day():
         permits=services.permits_expiring(current_user, today),
         inactive=services.inactive_cases(current_user, municipality.inactivity_weeks),
         ready=services.ready_cases(current_user, municipality),
+        added_lists=[(section, section.rows(current_user)) for section in DAY_LISTS],
         locale=str(get_locale()),
     )
 
