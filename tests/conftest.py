@@ -339,7 +339,8 @@ PAGES = {
                     "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
                     "/courses/sessions/{session}/attendance",
                     "/courses/offerings/{offering}/register"],
-    Role.MIGRANT: ["/my/"],
+    Role.MIGRANT: ["/my/", "/my/courses", "/my/skills", "/my/details", "/my/data",
+                   "/my/data/document"],
 }  # fmt: skip
 
 
@@ -351,18 +352,29 @@ def every_page(auth, client, make_user, make_case):
     """
     from tests.courses.seeds import running_course
 
-    pages = {"login": client.get("/login").get_data(as_text=True)}
+    pages = {
+        "login": client.get("/login").get_data(as_text=True),
+        "code": client.get("/code").get_data(as_text=True),
+    }
     course = running_course(make_user, make_case)
     for role, paths in PAGES.items():
         extra = {"organisation_id": course.organisation_id} if role == Role.PROVIDER else {}
         user = make_user(role, preferred_locale="ar", **extra)
         case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
         add_note(case, NoteCategory.GENERAL, "a note", user)
+        if role == Role.MIGRANT:  # the newcomer's own file
+            case.account_id = user.id
         db.session.commit()
         course.enrol(case)
         auth.login(user)
         for path in paths:
             url = path.format(user=user.id, case=case.id, **course.ids)
             pages[f"{role.value} {url}"] = client.get(url).get_data(as_text=True)
+        if role == Role.CASEWORKER:  # the printable letter that opens the portal
+            pages["caseworker letter"] = auth.post(
+                f"/cases/{case.id}/portal-access",
+                {"portal-email": f"letter.{case.id}@example.org"},
+                token_from=f"/cases/{case.id}",
+            ).get_data(as_text=True)
         auth.logout()
     return pages
