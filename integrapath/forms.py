@@ -15,9 +15,7 @@ def ascii_digits(value):
     """Digits typed in any script (Arabic ٠١٢, Persian ۰۱۲) as the ASCII digits kept on file."""
     if not isinstance(value, str):
         return value
-    return "".join(
-        str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value
-    )
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value)
 
 
 def phone_number():

@@ -510,9 +510,7 @@ def open_portal_access(case_id: int):
     form = page_form(PortalAccessForm, "portal")
     if form.validate_on_submit():
         try:
-            account, invitation = services.open_portal_access(
-                case, form.email.data, current_user
-            )
+            account, invitation = services.open_portal_access(case, form.email.data, current_user)
         except RuleBroken as error:
             show_on_form(form, error)
         else:

@@ -126,9 +126,7 @@ def my_pathway(case: Case) -> MyPathway:
     """Where the newcomer stands: the five stages with the days in each, the milestones of the
     current stage and of the next, each met or not (constant queries)."""
     municipality = case.municipality
-    steps = stage_steps(
-        case, stage_history(case), municipality.today(), municipality.timezone
-    )
+    steps = stage_steps(case, stage_history(case), municipality.today(), municipality.timezone)
     stages = list(Stage)
     next_stage = stages[case.stage.number] if case.stage.number < len(stages) else None
     return MyPathway(
@@ -189,9 +187,7 @@ def _waitlist_places(enrolments: list[Enrolment]) -> dict[int, int]:
                 ahead.status == EnrolmentStatus.WAITLISTED,
                 sa.or_(
                     ahead.requested_at < Enrolment.requested_at,
-                    sa.and_(
-                        ahead.requested_at == Enrolment.requested_at, ahead.id <= Enrolment.id
-                    ),
+                    sa.and_(ahead.requested_at == Enrolment.requested_at, ahead.id <= Enrolment.id),
                 ),
             ),
         )
@@ -506,92 +502,239 @@ def my_data(case: Case, account: User) -> list[ExportSection]:
     dependants = rows(select(Dependant).where(Dependant.case_id == cid).order_by(Dependant.id))
     family = {d.id: d.name for d in dependants}
     sections = [
-        _section("person", _l("My details"), [
-            ("reference", _l("Reference")), ("given_names", _l("Given names")),
-            ("family_name", _l("Family name")),
-            ("given_names_latin", _l("Given names in Latin letters")),
-            ("family_name_latin", _l("Family name in Latin letters")),
-            ("date_of_birth", _l("Date of birth")), ("sex", _l("Sex")),
-            ("country_of_birth", _l("Country of birth")),
-            ("nationalities", _l("Nationalities")), ("mother_tongue", _l("Mother tongue")),
-            ("languages", _l("Other languages spoken")),
-            ("preferred_language", _l("Preferred language")), ("phone", _l("Phone")),
-            ("email", _l("E-mail address")), ("address", _l("Address")),
-            ("residence_category", _l("Residence category")),
-            ("permit_number", _l("Residence permit number")),
-            ("permit_issued_on", _l("Permit issued on")),
-            ("permit_expires_on", _l("Permit expires on")),
-            ("arrived_in_country_on", _l("Arrival in the country")),
-            ("arrived_in_municipality_on", _l("Arrival in the municipality")),
-            ("municipality", _l("Municipality")), ("caseworker", _l("Your caseworker")),
-            ("stage", _l("Stage")), ("status", _l("Status")),
-            ("closing_reason", _l("Reason")), ("closed_on", _l("Closed on")),
-            ("opened_at", _l("File opened on")),
-        ], [(
-            case.reference, case.given_names, case.family_name, case.given_names_latin,
-            case.family_name_latin, case.date_of_birth, case.sex,
-            _country(case.country_of_birth),
-            [_country(n.country_code) for n in nationalities],
-            next((_language(lang.language_code) for lang in languages if lang.mother_tongue),
-                 None),
-            [_language(lang.language_code) for lang in languages if not lang.mother_tongue],
-            _language(case.preferred_language), case.phone, case.email, case.address,
-            case.residence_category, case.permit_number, case.permit_issued_on,
-            case.permit_expires_on, case.arrived_in_country_on, case.arrived_in_municipality_on,
-            municipality.name, case.caseworker.full_name if case.caseworker else None,
-            case.stage, case.status, case.closing_reason, case.closed_on, case.created_at,
-        )]),
-        _section("account", _l("My account"), [
-            ("email", _l("E-mail address for signing in")),
-            ("preferred_locale", _l("Language of the website")),
-            ("created_at", _l("Account opened on")), ("last_login_at", _l("Last signed in")),
-        ], [(account.email, _language(account.preferred_locale), account.created_at,
-             account.last_login_at)]),
-        _section("stages", _l("My stages"), [
-            ("changed_at", _l("Date")), ("from_stage", _l("From")), ("to_stage", _l("To")),
-        ], [(move.changed_at, move.from_stage, move.to_stage) for move in rows(
-            select(StageChange).where(StageChange.case_id == cid)
-            .order_by(StageChange.changed_at, StageChange.id))]),
-        _section("milestones", _l("Milestones met"), [
-            ("milestone", _l("Milestone")), ("stage", _l("Stage")), ("met_on", _l("Met on")),
-        ], [(milestone.name, milestone.stage, tick.met_on) for tick, milestone in
-            db.session.execute(
-                select(MilestoneTick, Milestone)
-                .join(Milestone, Milestone.id == MilestoneTick.milestone_id)
-                .where(MilestoneTick.case_id == cid).order_by(MilestoneTick.met_on))]),
-        _section("consents", _l("My consents"), [
-            ("purpose", _l("Purpose")), ("given_on", _l("Given on")), ("method", _l("How")),
-            ("withdrawn_on", _l("Withdrawn on")),
-        ], [(c.purpose, c.given_on, c.method, c.withdrawn_on) for c in rows(
-            select(Consent).where(Consent.case_id == cid).order_by(Consent.given_on, Consent.id))]),
-        _section("family", _l("Family members in my file"), [
-            ("name", _l("Name")), ("birth_year", _l("Year of birth")), ("relation", _l("Relation")),
-        ], [(d.name, d.birth_year, d.relation) for d in dependants]),
-        _section("housing", _l("My housing"), [
-            ("situation", _l("Housing situation")), ("since", _l("Since")),
-        ], [(h.situation, h.since) for h in rows(
-            select(HousingRecord).where(HousingRecord.case_id == cid)
-            .order_by(HousingRecord.since, HousingRecord.id))]),
-        _section("statuses", _l("Health access, residence and participation"), [
-            ("status", _l("What")), ("holds", _l("Holds")), ("since", _l("Since")),
-        ], [(s.status, s.holds, s.since) for s in rows(
-            select(StatusRecord).where(
-                StatusRecord.case_id == cid, StatusRecord.status.not_in(SENSITIVE_STATUSES))
-            .order_by(StatusRecord.since, StatusRecord.id))]),
-        _section("child_education", _l("Education of the children"), [
-            ("child", _l("Child")), ("education", _l("Education")), ("since", _l("Since")),
-        ], [(family.get(r.dependant_id, case.full_name), r.stage, r.since) for r in rows(
-            select(ChildEducationRecord).where(ChildEducationRecord.case_id == cid)
-            .order_by(ChildEducationRecord.since, ChildEducationRecord.id))]),
-        _section("language_levels", _l("My language levels"), [
-            ("language", _l("Language")), ("skill", _l("Skill")), ("level", _l("Level")),
-            ("assessed_on", _l("Date")), ("source", _l("Source")),
-            ("certificate_number", _l("Certificate number")),
-            ("certificate_issuer", _l("Issued by")), ("organisation", _l("Organisation")),
-        ], [(_language(a.language), a.skill, a.level, a.assessed_on, a.source,
-             a.certificate_number, a.certificate_issuer, a.organisation) for a in rows(
-            select(LanguageAssessment).where(LanguageAssessment.case_id == cid)
-            .order_by(LanguageAssessment.assessed_on, LanguageAssessment.id))]),
+        _section(
+            "person",
+            _l("My details"),
+            [
+                ("reference", _l("Reference")),
+                ("given_names", _l("Given names")),
+                ("family_name", _l("Family name")),
+                ("given_names_latin", _l("Given names in Latin letters")),
+                ("family_name_latin", _l("Family name in Latin letters")),
+                ("date_of_birth", _l("Date of birth")),
+                ("sex", _l("Sex")),
+                ("country_of_birth", _l("Country of birth")),
+                ("nationalities", _l("Nationalities")),
+                ("mother_tongue", _l("Mother tongue")),
+                ("languages", _l("Other languages spoken")),
+                ("preferred_language", _l("Preferred language")),
+                ("phone", _l("Phone")),
+                ("email", _l("E-mail address")),
+                ("address", _l("Address")),
+                ("residence_category", _l("Residence category")),
+                ("permit_number", _l("Residence permit number")),
+                ("permit_issued_on", _l("Permit issued on")),
+                ("permit_expires_on", _l("Permit expires on")),
+                ("arrived_in_country_on", _l("Arrival in the country")),
+                ("arrived_in_municipality_on", _l("Arrival in the municipality")),
+                ("municipality", _l("Municipality")),
+                ("caseworker", _l("Your caseworker")),
+                ("stage", _l("Stage")),
+                ("status", _l("Status")),
+                ("closing_reason", _l("Reason")),
+                ("closed_on", _l("Closed on")),
+                ("opened_at", _l("File opened on")),
+            ],
+            [
+                (
+                    case.reference,
+                    case.given_names,
+                    case.family_name,
+                    case.given_names_latin,
+                    case.family_name_latin,
+                    case.date_of_birth,
+                    case.sex,
+                    _country(case.country_of_birth),
+                    [_country(n.country_code) for n in nationalities],
+                    next(
+                        (_language(lang.language_code) for lang in languages if lang.mother_tongue),
+                        None,
+                    ),
+                    [_language(lang.language_code) for lang in languages if not lang.mother_tongue],
+                    _language(case.preferred_language),
+                    case.phone,
+                    case.email,
+                    case.address,
+                    case.residence_category,
+                    case.permit_number,
+                    case.permit_issued_on,
+                    case.permit_expires_on,
+                    case.arrived_in_country_on,
+                    case.arrived_in_municipality_on,
+                    municipality.name,
+                    case.caseworker.full_name if case.caseworker else None,
+                    case.stage,
+                    case.status,
+                    case.closing_reason,
+                    case.closed_on,
+                    case.created_at,
+                )
+            ],
+        ),
+        _section(
+            "account",
+            _l("My account"),
+            [
+                ("email", _l("E-mail address for signing in")),
+                ("preferred_locale", _l("Language of the website")),
+                ("created_at", _l("Account opened on")),
+                ("last_login_at", _l("Last signed in")),
+            ],
+            [
+                (
+                    account.email,
+                    _language(account.preferred_locale),
+                    account.created_at,
+                    account.last_login_at,
+                )
+            ],
+        ),
+        _section(
+            "stages",
+            _l("My stages"),
+            [
+                ("changed_at", _l("Date")),
+                ("from_stage", _l("From")),
+                ("to_stage", _l("To")),
+            ],
+            [
+                (move.changed_at, move.from_stage, move.to_stage)
+                for move in rows(
+                    select(StageChange)
+                    .where(StageChange.case_id == cid)
+                    .order_by(StageChange.changed_at, StageChange.id)
+                )
+            ],
+        ),
+        _section(
+            "milestones",
+            _l("Milestones met"),
+            [
+                ("milestone", _l("Milestone")),
+                ("stage", _l("Stage")),
+                ("met_on", _l("Met on")),
+            ],
+            [
+                (milestone.name, milestone.stage, tick.met_on)
+                for tick, milestone in db.session.execute(
+                    select(MilestoneTick, Milestone)
+                    .join(Milestone, Milestone.id == MilestoneTick.milestone_id)
+                    .where(MilestoneTick.case_id == cid)
+                    .order_by(MilestoneTick.met_on)
+                )
+            ],
+        ),
+        _section(
+            "consents",
+            _l("My consents"),
+            [
+                ("purpose", _l("Purpose")),
+                ("given_on", _l("Given on")),
+                ("method", _l("How")),
+                ("withdrawn_on", _l("Withdrawn on")),
+            ],
+            [
+                (c.purpose, c.given_on, c.method, c.withdrawn_on)
+                for c in rows(
+                    select(Consent)
+                    .where(Consent.case_id == cid)
+                    .order_by(Consent.given_on, Consent.id)
+                )
+            ],
+        ),
+        _section(
+            "family",
+            _l("Family members in my file"),
+            [
+                ("name", _l("Name")),
+                ("birth_year", _l("Year of birth")),
+                ("relation", _l("Relation")),
+            ],
+            [(d.name, d.birth_year, d.relation) for d in dependants],
+        ),
+        _section(
+            "housing",
+            _l("My housing"),
+            [
+                ("situation", _l("Housing situation")),
+                ("since", _l("Since")),
+            ],
+            [
+                (h.situation, h.since)
+                for h in rows(
+                    select(HousingRecord)
+                    .where(HousingRecord.case_id == cid)
+                    .order_by(HousingRecord.since, HousingRecord.id)
+                )
+            ],
+        ),
+        _section(
+            "statuses",
+            _l("Health access, residence and participation"),
+            [
+                ("status", _l("What")),
+                ("holds", _l("Holds")),
+                ("since", _l("Since")),
+            ],
+            [
+                (s.status, s.holds, s.since)
+                for s in rows(
+                    select(StatusRecord)
+                    .where(
+                        StatusRecord.case_id == cid, StatusRecord.status.not_in(SENSITIVE_STATUSES)
+                    )
+                    .order_by(StatusRecord.since, StatusRecord.id)
+                )
+            ],
+        ),
+        _section(
+            "child_education",
+            _l("Education of the children"),
+            [
+                ("child", _l("Child")),
+                ("education", _l("Education")),
+                ("since", _l("Since")),
+            ],
+            [
+                (family.get(r.dependant_id, case.full_name), r.stage, r.since)
+                for r in rows(
+                    select(ChildEducationRecord)
+                    .where(ChildEducationRecord.case_id == cid)
+                    .order_by(ChildEducationRecord.since, ChildEducationRecord.id)
+                )
+            ],
+        ),
+        _section(
+            "language_levels",
+            _l("My language levels"),
+            [
+                ("language", _l("Language")),
+                ("skill", _l("Skill")),
+                ("level", _l("Level")),
+                ("assessed_on", _l("Date")),
+                ("source", _l("Source")),
+                ("certificate_number", _l("Certificate number")),
+                ("certificate_issuer", _l("Issued by")),
+                ("organisation", _l("Organisation")),
+            ],
+            [
+                (
+                    _language(a.language),
+                    a.skill,
+                    a.level,
+                    a.assessed_on,
+                    a.source,
+                    a.certificate_number,
+                    a.certificate_issuer,
+                    a.organisation,
+                )
+                for a in rows(
+                    select(LanguageAssessment)
+                    .where(LanguageAssessment.case_id == cid)
+                    .order_by(LanguageAssessment.assessed_on, LanguageAssessment.id)
+                )
+            ],
+        ),
     ]
     qualifications = rows(
         select(Qualification).where(Qualification.case_id == cid).order_by(Qualification.id)
@@ -599,87 +742,248 @@ def my_data(case: Case, account: User) -> list[ExportSection]:
     titles = {q.id: q.title for q in qualifications}
     profile = db.session.scalar(select(SkillsProfile).where(SkillsProfile.case_id == cid))
     sections += [
-        _section("qualifications", _l("My qualifications"), [
-            ("title", _l("Title")), ("institution", _l("Institution")),
-            ("country", _l("Country")), ("year", _l("Year")),
-            ("regulated", _l("Regulated profession")),
-            ("recognition_state", _l("Recognition")), ("authority", _l("Competent authority")),
-            ("submitted_on", _l("Submitted on")), ("decided_on", _l("Decided on")),
-            ("decision", _l("Decision")), ("decision_reference", _l("Reference")),
-        ], [(q.title, q.institution, _country(q.country), q.year, q.regulated,
-             q.recognition_state, q.authority, q.submitted_on, q.decided_on, q.decision,
-             q.decision_reference) for q in qualifications]),
-        _section("recognition_steps", _l("Steps of the recognition"), [
-            ("qualification", _l("Qualification")), ("on", _l("Date")),
-            ("from_state", _l("From")), ("to_state", _l("To")),
-        ], [(titles[s.qualification_id], s.on, s.from_state, s.to_state) for s in rows(
-            select(RecognitionStep).where(RecognitionStep.qualification_id.in_(list(titles)))
-            .order_by(RecognitionStep.on, RecognitionStep.id))]),
-        _section("compensation_measures", _l("Compensation measures"), [
-            ("qualification", _l("Qualification")), ("kind", _l("Compensation measure")),
-            ("status", _l("Status")),
-        ], [(titles[m.qualification_id], m.kind, m.status) for m in rows(
-            select(CompensationMeasure)
-            .where(CompensationMeasure.qualification_id.in_(list(titles)))
-            .order_by(CompensationMeasure.id))]),
-        _section("skills_profile", _l("Skills profile"), [
-            ("digital_skills", _l("Digital skills")),
-            ("driving_licences", _l("Driving licences")), ("other_skills", _l("Other skills")),
-            ("job_aspirations", _l("Job aspirations")),
-            ("needs", _l("Help that makes taking part easier")),
-        ], [(profile.digital_skills, profile.driving_licences, profile.other_skills,
-             profile.job_aspirations,
-             [label for name, label in SHOWN_NEEDS.items() if getattr(profile, name)])]
-           if profile else []),
-        _section("education", _l("Education and training"), [
-            ("isced_level", _l("Level")), ("isced_field", _l("Field")),
-            ("country", _l("Country")), ("years", _l("Years")),
-        ], [(Named(str(e.isced_level), str(SCHOOL_LEVELS.get(e.isced_level, e.isced_level))),
-             e.isced_field, _country(e.country), e.years) for e in rows(
-            select(EducationEntry).where(EducationEntry.case_id == cid)
-            .order_by(EducationEntry.id))]),
-        _section("work", _l("Work experience"), [
-            ("occupation", _l("Occupation")), ("sector", _l("Sector")),
-            ("country", _l("Country")), ("years", _l("Years")),
-        ], [(Named(w.isco_code, occupation_label(w.isco_code)), w.sector, _country(w.country),
-             w.years) for w in rows(
-            select(WorkExperience).where(WorkExperience.case_id == cid)
-            .order_by(WorkExperience.id))]),
-        _section("employment", _l("Employment and education"), [
-            ("status", _l("Status")), ("since", _l("Since")), ("occupation", _l("Occupation")),
-        ], [(e.status, e.since,
-             Named(e.isco_code, occupation_label(e.isco_code)) if e.isco_code else None)
-            for e in rows(select(EmploymentStatus).where(EmploymentStatus.case_id == cid)
-                          .order_by(EmploymentStatus.since, EmploymentStatus.id))]),
+        _section(
+            "qualifications",
+            _l("My qualifications"),
+            [
+                ("title", _l("Title")),
+                ("institution", _l("Institution")),
+                ("country", _l("Country")),
+                ("year", _l("Year")),
+                ("regulated", _l("Regulated profession")),
+                ("recognition_state", _l("Recognition")),
+                ("authority", _l("Competent authority")),
+                ("submitted_on", _l("Submitted on")),
+                ("decided_on", _l("Decided on")),
+                ("decision", _l("Decision")),
+                ("decision_reference", _l("Reference")),
+            ],
+            [
+                (
+                    q.title,
+                    q.institution,
+                    _country(q.country),
+                    q.year,
+                    q.regulated,
+                    q.recognition_state,
+                    q.authority,
+                    q.submitted_on,
+                    q.decided_on,
+                    q.decision,
+                    q.decision_reference,
+                )
+                for q in qualifications
+            ],
+        ),
+        _section(
+            "recognition_steps",
+            _l("Steps of the recognition"),
+            [
+                ("qualification", _l("Qualification")),
+                ("on", _l("Date")),
+                ("from_state", _l("From")),
+                ("to_state", _l("To")),
+            ],
+            [
+                (titles[s.qualification_id], s.on, s.from_state, s.to_state)
+                for s in rows(
+                    select(RecognitionStep)
+                    .where(RecognitionStep.qualification_id.in_(list(titles)))
+                    .order_by(RecognitionStep.on, RecognitionStep.id)
+                )
+            ],
+        ),
+        _section(
+            "compensation_measures",
+            _l("Compensation measures"),
+            [
+                ("qualification", _l("Qualification")),
+                ("kind", _l("Compensation measure")),
+                ("status", _l("Status")),
+            ],
+            [
+                (titles[m.qualification_id], m.kind, m.status)
+                for m in rows(
+                    select(CompensationMeasure)
+                    .where(CompensationMeasure.qualification_id.in_(list(titles)))
+                    .order_by(CompensationMeasure.id)
+                )
+            ],
+        ),
+        _section(
+            "skills_profile",
+            _l("Skills profile"),
+            [
+                ("digital_skills", _l("Digital skills")),
+                ("driving_licences", _l("Driving licences")),
+                ("other_skills", _l("Other skills")),
+                ("job_aspirations", _l("Job aspirations")),
+                ("needs", _l("Help that makes taking part easier")),
+            ],
+            [
+                (
+                    profile.digital_skills,
+                    profile.driving_licences,
+                    profile.other_skills,
+                    profile.job_aspirations,
+                    [label for name, label in SHOWN_NEEDS.items() if getattr(profile, name)],
+                )
+            ]
+            if profile
+            else [],
+        ),
+        _section(
+            "education",
+            _l("Education and training"),
+            [
+                ("isced_level", _l("Level")),
+                ("isced_field", _l("Field")),
+                ("country", _l("Country")),
+                ("years", _l("Years")),
+            ],
+            [
+                (
+                    Named(str(e.isced_level), str(SCHOOL_LEVELS.get(e.isced_level, e.isced_level))),
+                    e.isced_field,
+                    _country(e.country),
+                    e.years,
+                )
+                for e in rows(
+                    select(EducationEntry)
+                    .where(EducationEntry.case_id == cid)
+                    .order_by(EducationEntry.id)
+                )
+            ],
+        ),
+        _section(
+            "work",
+            _l("Work experience"),
+            [
+                ("occupation", _l("Occupation")),
+                ("sector", _l("Sector")),
+                ("country", _l("Country")),
+                ("years", _l("Years")),
+            ],
+            [
+                (
+                    Named(w.isco_code, occupation_label(w.isco_code)),
+                    w.sector,
+                    _country(w.country),
+                    w.years,
+                )
+                for w in rows(
+                    select(WorkExperience)
+                    .where(WorkExperience.case_id == cid)
+                    .order_by(WorkExperience.id)
+                )
+            ],
+        ),
+        _section(
+            "employment",
+            _l("Employment and education"),
+            [
+                ("status", _l("Status")),
+                ("since", _l("Since")),
+                ("occupation", _l("Occupation")),
+            ],
+            [
+                (
+                    e.status,
+                    e.since,
+                    Named(e.isco_code, occupation_label(e.isco_code)) if e.isco_code else None,
+                )
+                for e in rows(
+                    select(EmploymentStatus)
+                    .where(EmploymentStatus.case_id == cid)
+                    .order_by(EmploymentStatus.since, EmploymentStatus.id)
+                )
+            ],
+        ),
     ]
     enrolments = _enrolments(case)
     locale = account.preferred_locale or municipality.default_locale
     courses = {e.id: e.offering.course.text_in(locale).title for e in enrolments}
     sections += [
-        _section("enrolments", _l("My courses"), [
-            ("course", _l("Course")), ("provider", _l("Course provider")),
-            ("start_date", _l("Start date")), ("end_date", _l("End date")),
-            ("place", _l("Place")), ("status", _l("Status")),
-            ("enrolled_on", _l("Place since")), ("passed", _l("Passed")),
-            ("level_reached", _l("Level reached")),
-            ("certificate_number", _l("Certificate number")), ("result_on", _l("Result on")),
-        ], [(courses[e.id], e.offering.course.organisation.name, e.offering.start_date,
-             e.offering.end_date, e.offering.place, e.status, e.enrolled_on, e.passed,
-             e.level_reached, e.certificate_number, e.result_on) for e in enrolments]),
-        _section("attendance", _l("My attendance"), [
-            ("course", _l("Course")), ("date", _l("Date")), ("attendance", _l("Attendance")),
-        ], [(courses[enrolment_id], day, status) for enrolment_id, marks in
-            _marks(enrolments).items() for day, status in marks] if enrolments else []),
-        _section("messages", _l("My messages to the office"), [
-            ("sent_at", _l("Sent on")), ("topic", _l("About")), ("text", _l("Message")),
-            ("handled_at", _l("Dealt with on")),
-        ], [(m.sent_at, m.topic, m.text, m.handled_at) for m in rows(
-            select(NewcomerMessage).where(NewcomerMessage.case_id == cid)
-            .order_by(NewcomerMessage.sent_at, NewcomerMessage.id))]),
-        _section("file_opened", _l("Who opened my file"), [
-            ("opened_at", _l("When")), ("role", _l("Role")), ("organisation", _l("Organisation")),
-        ], [(event.created_at, *viewer_of(event, municipality.name)) for event in rows(
-            access_log(case).order_by(AuditEvent.created_at, AuditEvent.id))]),
+        _section(
+            "enrolments",
+            _l("My courses"),
+            [
+                ("course", _l("Course")),
+                ("provider", _l("Course provider")),
+                ("start_date", _l("Start date")),
+                ("end_date", _l("End date")),
+                ("place", _l("Place")),
+                ("status", _l("Status")),
+                ("enrolled_on", _l("Place since")),
+                ("passed", _l("Passed")),
+                ("level_reached", _l("Level reached")),
+                ("certificate_number", _l("Certificate number")),
+                ("result_on", _l("Result on")),
+            ],
+            [
+                (
+                    courses[e.id],
+                    e.offering.course.organisation.name,
+                    e.offering.start_date,
+                    e.offering.end_date,
+                    e.offering.place,
+                    e.status,
+                    e.enrolled_on,
+                    e.passed,
+                    e.level_reached,
+                    e.certificate_number,
+                    e.result_on,
+                )
+                for e in enrolments
+            ],
+        ),
+        _section(
+            "attendance",
+            _l("My attendance"),
+            [
+                ("course", _l("Course")),
+                ("date", _l("Date")),
+                ("attendance", _l("Attendance")),
+            ],
+            [
+                (courses[enrolment_id], day, status)
+                for enrolment_id, marks in _marks(enrolments).items()
+                for day, status in marks
+            ]
+            if enrolments
+            else [],
+        ),
+        _section(
+            "messages",
+            _l("My messages to the office"),
+            [
+                ("sent_at", _l("Sent on")),
+                ("topic", _l("About")),
+                ("text", _l("Message")),
+                ("handled_at", _l("Dealt with on")),
+            ],
+            [
+                (m.sent_at, m.topic, m.text, m.handled_at)
+                for m in rows(
+                    select(NewcomerMessage)
+                    .where(NewcomerMessage.case_id == cid)
+                    .order_by(NewcomerMessage.sent_at, NewcomerMessage.id)
+                )
+            ],
+        ),
+        _section(
+            "file_opened",
+            _l("Who opened my file"),
+            [
+                ("opened_at", _l("When")),
+                ("role", _l("Role")),
+                ("organisation", _l("Organisation")),
+            ],
+            [
+                (event.created_at, *viewer_of(event, municipality.name))
+                for event in rows(access_log(case).order_by(AuditEvent.created_at, AuditEvent.id))
+            ],
+        ),
     ]
     return sections
 
@@ -737,4 +1041,3 @@ def export_json(sections: list[ExportSection], case: Case) -> dict:
 
 def record_export(case: Case, actor: User, fmt: str) -> None:
     record_event("personal_data_exported", case, actor=actor, changes={"format": [None, fmt]})
-

@@ -242,4 +242,3 @@ def message_done(message_id: int):
         lambda: redirect(url_for("pathway.my_day", _anchor="messages")),
         lambda: redirect(url_for("pathway.my_day", _anchor="messages")),
     )
-

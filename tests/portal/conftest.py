@@ -113,12 +113,22 @@ def full_file(app, newcomer, make_user, make_case, municipality, today):
 
     from integrapath.assessments import services as assessments
     from integrapath.assessments.models import (
-        ActivityStatus, AssessmentSource, CefrLevel, DigitalSkills, LanguageSkill, MeasureKind,
+        ActivityStatus,
+        AssessmentSource,
+        CefrLevel,
+        DigitalSkills,
+        LanguageSkill,
+        MeasureKind,
         RecognitionState,
     )  # fmt: skip
     from integrapath.cases import services as cases
-    from integrapath.cases.models import ConsentMethod, ConsentPurpose, NoteCategory, Relation
-    from integrapath.cases.models import Stage
+    from integrapath.cases.models import (
+        ConsentMethod,
+        ConsentPurpose,
+        NoteCategory,
+        Relation,
+        Stage,
+    )  # fmt: skip
     from integrapath.courses import services as courses
     from integrapath.courses.models import AttendanceStatus, CourseSession
     from integrapath.inclusion import services as inclusion
@@ -140,82 +150,165 @@ def full_file(app, newcomer, make_user, make_case, municipality, today):
         pathway.add_default_milestones(municipality)
         pathway.move_stage(case, Stage.EARLY_INTEGRATION, "moving on", worker)
         pathway.move_stage(case, Stage.ARRIVAL, STAFF_ONLY["stage_reason"], worker)
-        welcomed = next(m for m in pathway.milestones_of(case.municipality_id)
-                        if m.rule == pathway.MilestoneRule.TICKED and m.stage == Stage.ARRIVAL)
+        welcomed = next(
+            m
+            for m in pathway.milestones_of(case.municipality_id)
+            if m.rule == pathway.MilestoneRule.TICKED and m.stage == Stage.ARRIVAL
+        )
         pathway.tick_milestone(case, welcomed, today, worker)
         since = today - timedelta(days=30)
-        inclusion.record_housing(case, HousingSituation.SHARED_FLAT, since, False,
-                                 STAFF_ONLY["housing_note"], worker)
+        inclusion.record_housing(
+            case, HousingSituation.SHARED_FLAT, since, False, STAFF_ONLY["housing_note"], worker
+        )
         inclusion.record_status(case, Status.HEALTH_INSURANCE, True, since, None, worker)
-        inclusion.record_status(case, Status.HEALTH_SUPPORT_NEEDED, True, since,
-                                STAFF_ONLY["health_note"], worker)
-        inclusion.record_child_education(case, child, ChildEducationStage.EARLY_CHILDHOOD,
-                                         since, None, worker)
-        assessments.record_assessment(case, assessments.AssessmentData(
-            language="de", skills=list(LanguageSkill), level=CefrLevel.A2, assessed_on=since,
-            source=AssessmentSource.PLACEMENT_TEST, organisation="VHS",
-            note=STAFF_ONLY["assessment_note"]), worker)
-        diploma = assessments.add_qualification(case, {
-            "title": "Bachelor of Nursing", "institution": "Kyiv Medical College",
-            "country": "UA", "year": 2015, "regulated": True, "documents_available": True}, worker)
-        assessments.move_recognition(diploma, RecognitionState.SUBMITTED, since, worker,
-                                     note=STAFF_ONLY["step_note"])
+        inclusion.record_status(
+            case, Status.HEALTH_SUPPORT_NEEDED, True, since, STAFF_ONLY["health_note"], worker
+        )
+        inclusion.record_child_education(
+            case, child, ChildEducationStage.EARLY_CHILDHOOD, since, None, worker
+        )
+        assessments.record_assessment(
+            case,
+            assessments.AssessmentData(
+                language="de",
+                skills=list(LanguageSkill),
+                level=CefrLevel.A2,
+                assessed_on=since,
+                source=AssessmentSource.PLACEMENT_TEST,
+                organisation="VHS",
+                note=STAFF_ONLY["assessment_note"],
+            ),
+            worker,
+        )
+        diploma = assessments.add_qualification(
+            case,
+            {
+                "title": "Bachelor of Nursing",
+                "institution": "Kyiv Medical College",
+                "country": "UA",
+                "year": 2015,
+                "regulated": True,
+                "documents_available": True,
+            },
+            worker,
+        )
+        assessments.move_recognition(
+            diploma, RecognitionState.SUBMITTED, since, worker, note=STAFF_ONLY["step_note"]
+        )
         assessments.move_recognition(diploma, RecognitionState.IN_ASSESSMENT, since, worker)
         assessments.move_recognition(
-            diploma, RecognitionState.PARTIALLY_RECOGNISED, today, worker,
-            authority="Landesamt", reference="LA-77", note="Adaptation needed",
-            measure=MeasureKind.ADAPTATION_PERIOD)
-        assessments.save_skills_profile(case, {
-            "digital_skills": DigitalSkills.BASIC, "job_aspirations": "Work as a nurse",
-            "other_skills": "Sewing", "driving_licences": "B", "needs_childcare": True,
-            "needs_health": True, "needs_psychosocial": True}, worker)
+            diploma,
+            RecognitionState.PARTIALLY_RECOGNISED,
+            today,
+            worker,
+            authority="Landesamt",
+            reference="LA-77",
+            note="Adaptation needed",
+            measure=MeasureKind.ADAPTATION_PERIOD,
+        )
+        assessments.save_skills_profile(
+            case,
+            {
+                "digital_skills": DigitalSkills.BASIC,
+                "job_aspirations": "Work as a nurse",
+                "other_skills": "Sewing",
+                "driving_licences": "B",
+                "needs_childcare": True,
+                "needs_health": True,
+                "needs_psychosocial": True,
+            },
+            worker,
+        )
         assessments.add_education(case, {"isced_level": 6, "country": "UA", "years": 4}, worker)
-        assessments.add_work_experience(case, {"isco_code": "2221", "country": "UA",
-                                               "years": 6, "sector": "Hospital"}, worker)
+        assessments.add_work_experience(
+            case, {"isco_code": "2221", "country": "UA", "years": 6, "sector": "Hospital"}, worker
+        )
         assessments.record_employment_status(case, ActivityStatus.UNEMPLOYED, since, None, worker)
         db.session.commit()
 
-        running, _provider = course_run(make_user, worker, title="German A2 evening",
-                                        start=today - timedelta(days=14), days=120,
-                                        weekdays=(1, 2, 3, 4, 5, 6, 7))
+        running, _provider = course_run(
+            make_user,
+            worker,
+            title="German A2 evening",
+            start=today - timedelta(days=14),
+            days=120,
+            weekdays=(1, 2, 3, 4, 5, 6, 7),
+        )
         enrolment = courses.enrol_case(running, case, worker)
         enrolment.enrolled_on = running.start_date
         courses.enrol_case(running, other.case, worker).enrolled_on = running.start_date
         sessions = courses.sessions_of(running)
         past = [s for s in sessions if s.date < today]
-        courses.record_attendance(past[0], {enrolment.id: courses.Mark(
-            AttendanceStatus.EXCUSED, STAFF_ONLY["absence_reason"])}, _provider)
-        courses.record_attendance(past[1], {enrolment.id: courses.Mark(
-            AttendanceStatus.PRESENT)}, _provider)
+        courses.record_attendance(
+            past[0],
+            {enrolment.id: courses.Mark(AttendanceStatus.EXCUSED, STAFF_ONLY["absence_reason"])},
+            _provider,
+        )
+        courses.record_attendance(
+            past[1], {enrolment.id: courses.Mark(AttendanceStatus.PRESENT)}, _provider
+        )
         upcoming = next(s for s in sessions if s.date > today)
         courses.cancel_session(upcoming, "teacher ill", _provider)
-        full, _ = course_run(make_user, worker, title="Civic orientation", capacity=1,
-                             start=today + timedelta(days=7), days=30)
+        full, _ = course_run(
+            make_user,
+            worker,
+            title="Civic orientation",
+            capacity=1,
+            start=today + timedelta(days=7),
+            days=30,
+        )
         courses.enrol_case(full, other.case, worker)
         waiting = courses.enrol_case(full, case, worker)
-        done, done_provider = course_run(make_user, worker, title="German A1 summer",
-                                         start=today - timedelta(days=60), days=60)
+        done, done_provider = course_run(
+            make_user, worker, title="German A1 summer", start=today - timedelta(days=60), days=60
+        )
         finished = courses.enrol_case(done, case, worker)
         finished.enrolled_on = done.start_date
-        courses.record_result(finished, courses.ResultData(
-            passed=True, level_reached=CefrLevel.A1, certificate_number="TELC-1",
-            certificate_issuer="telc", result_on=today - timedelta(days=1)), done_provider)
-        left, _ = course_run(make_user, worker, title="Digital basics",
-                             start=today + timedelta(days=3), days=20)
-        courses.leave_offering(courses.enrol_case(left, case, worker), worker,
-                               STAFF_ONLY["leave_reason"])
-        send_message(case, MessageTopic.QUALIFICATIONS, "My diploma is from 2016.", newcomer.account)
+        courses.record_result(
+            finished,
+            courses.ResultData(
+                passed=True,
+                level_reached=CefrLevel.A1,
+                certificate_number="TELC-1",
+                certificate_issuer="telc",
+                result_on=today - timedelta(days=1),
+            ),
+            done_provider,
+        )
+        left, _ = course_run(
+            make_user, worker, title="Digital basics", start=today + timedelta(days=3), days=20
+        )
+        courses.leave_offering(
+            courses.enrol_case(left, case, worker), worker, STAFF_ONLY["leave_reason"]
+        )
+        send_message(
+            case, MessageTopic.QUALIFICATIONS, "My diploma is from 2016.", newcomer.account
+        )
         send_message(other.case, MessageTopic.OTHER, "OTHER-PERSON-MESSAGE", other.account)
         db.session.commit()
-    return {"newcomer": newcomer, "other": other, "enrolment": enrolment, "waiting": waiting,
-            "finished": finished, "cancelled": upcoming, "diploma": diploma, "child": child,
-            "sessions": [s for s in sessions if s.date >= today and isinstance(s, CourseSession)]}
+    return {
+        "newcomer": newcomer,
+        "other": other,
+        "enrolment": enrolment,
+        "waiting": waiting,
+        "finished": finished,
+        "cancelled": upcoming,
+        "diploma": diploma,
+        "child": child,
+        "sessions": [s for s in sessions if s.date >= today and isinstance(s, CourseSession)],
+    }
 
 
 def open_portal_for_other(app, make_case, caseworker) -> Newcomer:
     """A second newcomer of the same caseworker, with marked words in every personal field."""
-    case = make_case(caseworker=caseworker, given_names="OTHERPERSON", family_name="OTHERFAMILY",
-                     phone="+49 000 111222", address="OTHER-STREET 9", preferred_language="en")
+    case = make_case(
+        caseworker=caseworker,
+        given_names="OTHERPERSON",
+        family_name="OTHERFAMILY",
+        phone="+49 000 111222",
+        address="OTHER-STREET 9",
+        preferred_language="en",
+    )
     with app.test_request_context():
         account, invitation = open_portal_access(case, "other.person@example.org", caseworker)
         db.session.commit()

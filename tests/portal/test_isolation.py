@@ -14,8 +14,10 @@ from integrapath.security import Role
 from tests.conftest import csrf_token_from
 from tests.portal.conftest import STAFF_ONLY
 
-PORTAL_PAGES = ["/my/", "/my/courses", "/my/skills", "/my/details", "/my/data",
-                "/my/data/document", "/my/data/my-data.json", "/my/courses/calendar.ics"]  # fmt: skip
+PORTAL_PAGES = [
+    "/my/", "/my/courses", "/my/skills", "/my/details", "/my/data", "/my/data/document",
+    "/my/data/my-data.json", "/my/courses/calendar.ics",
+]  # fmt: skip
 # What a signed-in newcomer may open outside the portal: their password, signing out, the
 # language switch; the pages for signing in and activating send them home (or say the link
 # is not valid: a 404 too).
@@ -119,8 +121,10 @@ def test_the_json_export_holds_every_record_of_the_person(portal, full_file, tod
     assert data["work"][0]["occupation"] == "2221"
     assert data["employment"][0]["status"] == "unemployed"
     statuses = {e["course"]: e["status"] for e in data["enrolments"]}
-    assert statuses == {"German A2 evening": "enrolled", "Civic orientation": "waitlisted",
-                        "German A1 summer": "completed", "Digital basics": "dropped_out"}  # fmt: skip
+    assert statuses == {
+        "German A2 evening": "enrolled", "Civic orientation": "waitlisted",
+        "German A1 summer": "completed", "Digital basics": "dropped_out",
+    }  # fmt: skip
     assert {a["attendance"] for a in data["attendance"]} == {"excused", "present"}
     assert [m["text"] for m in data["messages"]] == ["My diploma is from 2016."]
     assert "not_included" in data

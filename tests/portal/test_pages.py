@@ -23,11 +23,11 @@ def test_the_pathway_says_where_i_am_what_is_done_and_what_is_next(portal, full_
                         page, re.S).group(1)  # fmt: skip
     assert "Arrival and orientation" in current and "You are here" in current
     assert "Skipped" in page  # pre-departure, never entered: said in words, not by a colour
-    now = page[page.index('id="now-title"'):page.index('id="next-title"')]
+    now = page[page.index('id="now-title"') : page.index('id="next-title"')]
     assert "Registered and welcomed" in now and "Done" in now  # ticked by the caseworker
     assert "Needs assessment done" in now and "Not yet" not in now.split("Needs")[0]
     assert "You talked with your caseworker about what you need." in now
-    later = page[page.index('id="next-title"'):]
+    later = page[page.index('id="next-title"') :]
     assert "After this stage comes stage 3: Early integration." in later
     # The host language is the municipality's (English here).
     assert "You know English at level A2 or higher in every skill." in later
@@ -36,14 +36,14 @@ def test_the_pathway_says_where_i_am_what_is_done_and_what_is_next(portal, full_
 
 def test_courses_show_next_classes_attendance_results_and_the_waiting_list(portal, full_file):
     page = portal.client.get("/my/courses").get_data(as_text=True)
-    upcoming = page[page.index('id="upcoming-title"'):page.index('id="current-title"')]
+    upcoming = page[page.index('id="upcoming-title"') : page.index('id="current-title"')]
     assert upcoming.count('class="session ') + upcoming.count('class="session"') == 8
     assert "9:00" in upcoming and "12:30" in upcoming and "German A2 evening room" in upcoming
     assert "Cancelled" in upcoming  # the cancelled class stays listed, in words
     assert "You are number 1 on the waiting list." in page  # the other person has the place
     assert "You came to 1 of 2 classes." in page  # excused counts as not attended
     assert "Excused" in page and "Present" in page
-    past = page[page.index('id="past-title"'):]
+    past = page[page.index('id="past-title"') :]
     assert "German A1 summer" in past and "Passed" in past and "TELC-1" in past
     assert "Digital basics" in past and "Dropped out" in past
 
@@ -114,7 +114,7 @@ def test_detail_changes_are_saved_and_shown_on_the_caseworkers_timeline(app, por
     assert 'lang="uk"' in portal.client.get("/my/details").get_data(as_text=True)
     auth.login(person.caseworker)
     timeline = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
-    timeline = timeline[timeline.index('id="timeline"'):]
+    timeline = timeline[timeline.index('id="timeline"') :]
     assert "Contact details changed by the newcomer" in timeline
     assert person.account.full_name in timeline  # who changed it: the newcomer
     assert "+49 176 123456" in timeline and "Hauptstr. 5" in timeline
@@ -148,7 +148,7 @@ def test_a_message_lands_on_the_caseworkers_day_until_it_is_dealt_with(
     caseworker = app.test_client()
     Auth(caseworker).login(person.caseworker)
     day = caseworker.get("/today").get_data(as_text=True)
-    listed = day[day.index('id="messages"'):]
+    listed = day[day.index('id="messages"') :]
     assert "Messages from newcomers" in listed and "My reading is B1 now." in listed
     assert re.search(r'href="#messages">Messages from newcomers <span[^>]*>1</span>', day)
     colleague = app.test_client()
@@ -156,9 +156,10 @@ def test_a_message_lands_on_the_caseworkers_day_until_it_is_dealt_with(
     assert "My reading is B1 now." not in colleague.get("/today").get_data(as_text=True)
     foreign = app.test_client()
     Auth(foreign).login(make_user(Role.CASEWORKER, in_municipality=make_municipality()))
-    assert Auth(foreign).post(
-        f"/today/messages/{message.id}/done", token_from="/today"
-    ).status_code == 404
+    assert (
+        Auth(foreign).post(f"/today/messages/{message.id}/done", token_from="/today").status_code
+        == 404
+    )
     assert message.handled_at is None
     Auth(caseworker).post(f"/today/messages/{message.id}/done", token_from="/today")
     assert message.handled_at is not None and message.handled_by_id == person.caseworker.id
@@ -190,7 +191,7 @@ def test_who_opened_my_file_is_named_by_role_and_organisation_not_by_person(
     Auth(caseworker).login(person.caseworker)
     caseworker.get(f"/cases/{person.case.id}")
     page = portal.client.get("/my/data").get_data(as_text=True)
-    opened = page[page.index('id="opened-title"'):]
+    opened = page[page.index('id="opened-title"') :]
     assert "Caseworker · <bdi>Integrationsbüro Lindenau</bdi>" in opened
     assert person.caseworker.full_name not in opened
 
