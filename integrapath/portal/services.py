@@ -141,7 +141,7 @@ def my_pathway(case: Case) -> MyPathway:
 # -- my courses ------------------------------------------------------------------------------
 
 CURRENT = (EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED)
-UPCOMING_SHOWN = 8  # sessions listed on the page; the calendar file has them all
+UPCOMING_SHOWN = 5  # sessions listed on the page; the calendar file has them all
 CALENDAR_LIMIT = 500
 
 
