@@ -49,7 +49,7 @@ from ..courses.models import (
     EnrolmentStatus,
     Offering,
 )
-from ..courses.services import Rates, rates_of
+from ..courses.services import Rates, enrolments_of_case, rates_of
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
 from ..i18n import SUPPORTED_LOCALES, LabelledEnum, country_name, language_name
@@ -157,21 +157,6 @@ class MyCourse:
         return self.enrolment.status in CURRENT
 
 
-def _enrolments(case: Case) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.case_id == case.id)
-            .options(
-                joinedload(Enrolment.offering)
-                .joinedload(Offering.course)
-                .options(selectinload(Course.texts), joinedload(Course.organisation))
-            )
-            .order_by(Enrolment.requested_at.desc(), Enrolment.id.desc())
-        )
-    )
-
-
 def _waitlist_places(enrolments: list[Enrolment]) -> dict[int, int]:
     """The place of each waiting enrolment on its list (1 = next to get a place): one query."""
     waiting = [e.id for e in enrolments if e.status == EnrolmentStatus.WAITLISTED]
@@ -214,7 +199,7 @@ def _marks(enrolments: list[Enrolment]) -> dict[int, list[tuple[date, Any]]]:
 def my_courses(case: Case) -> list[MyCourse]:
     """Every enrolment of the newcomer, newest first, with attendance, rates and the place on
     a waiting list: five queries whatever the number of courses and sessions."""
-    enrolments = _enrolments(case)
+    enrolments = enrolments_of_case(case)
     if not enrolments:
         return []
     rates = rates_of(enrolments, case.municipality.today())
@@ -900,7 +885,7 @@ def my_data(case: Case, account: User) -> list[ExportSection]:
             ],
         ),
     ]
-    enrolments = _enrolments(case)
+    enrolments = enrolments_of_case(case)
     locale = account.preferred_locale or municipality.default_locale
     courses = {e.id: e.offering.course.text_in(locale).title for e in enrolments}
     sections += [
