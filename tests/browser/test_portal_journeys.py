@@ -31,7 +31,7 @@ def phone_visit(request, browser, base_url):
 
 
 def _register_and_enrol(visit, family: str) -> None:
-    """The caseworker opens a file in the visit's language and gives it the German course."""
+    """The caseworker opens a file in the visit's language and gives it a course."""
     page, t = visit.page, visit.t
     visit.sign_in("caseworker@lindenau.example")
     visit.go_to("Caseload")
@@ -47,11 +47,10 @@ def _register_and_enrol(visit, family: str) -> None:
     )
     page.get_by_role("button", name=t("Save case file")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Olena {family}")
-    # The German class is full (a waiting list); civic orientation starts in two weeks.
-    for title in ("Deutsch A1 bis A2", "Living here"):
-        fitting = page.locator("#courses li", has_text=title)  # among the courses that fit
-        fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
-        expect(page.locator("#courses .list-group")).to_contain_text(title)
+    # Civic orientation: Tuesday afternoons from two weeks on, with free places.
+    fitting = page.locator("#courses li", has_text="Living here")  # among the courses that fit
+    fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    expect(page.locator("#courses .list-group")).to_contain_text("Living here")
 
 
 def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone_visit, tmp_path):
@@ -95,8 +94,7 @@ def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone
     expect(page.locator("#now-title")).to_have_text(t("What I do now"))
     visit.check("portal-home")
 
-    # The Tuesday class, with its day, time and place, the place on the waiting list of the
-    # full German class, and the calendar file.
+    # The Tuesday class, with its day, time and place, and the calendar file.
     visit.go_to("My courses")
     today = datetime.now(BERLIN).date()
     civic_start = today + timedelta(days=14)  # the civic orientation course of the demo data
@@ -105,7 +103,7 @@ def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone
     session = page.locator(".session").first
     expect(session).to_contain_text(day)
     expect(session).to_contain_text("Volkshochschule Lindenau")
-    expect(page.get_by_text(t("On the waiting list"), exact=True)).to_be_visible()
+    expect(page.locator("#current-title + article")).to_contain_text(t("Enrolled"))
     visit.check("portal-courses")
     with page.expect_download() as download:
         page.get_by_role("link", name=t("Add my classes to my calendar")).click()
@@ -123,7 +121,7 @@ def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone
         page.get_by_role("link", name=t("Download my data as a file (JSON)")).click()
     data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert data["person"][0]["family_name"] == family
-    assert sorted(e["status"] for e in data["enrolments"]) == ["enrolled", "waitlisted"]
+    assert [e["status"] for e in data["enrolments"]] == ["enrolled"]
     page.get_by_role("link", name=t("Read or print my data")).click()
     expect(page.locator("#data-person")).to_be_visible()
     visit.check("portal-data-document")
