@@ -46,6 +46,7 @@ LOGINS = {
     "caseworker": "caseworker0@volume.example",
     "admin": "admin@volume.example",
     "provider": "teacher@volume.example",
+    "newcomer": "newcomer@volume.example",
 }
 TARGET_P95_MS, TARGET_RATIO = 150, 0.20
 

@@ -1,6 +1,7 @@
 """The pages `make bench` measures: one line each. A new page adds its line here.
 
-``who`` is the generated account that asks (``caseworker``, ``admin`` or ``provider``); the
+``who`` is the generated account that asks (``caseworker``, ``admin``, ``provider`` or
+``newcomer``, one of the class with a portal account); the
 path may name facts of the generated data, filled in by ``load.facts``: ``{case}`` (a file in
 the middle of caseworker0's caseload), ``{plan_case}`` (one of theirs with an agreed
 integration plan), ``{deep}`` (the file after which the all-cases list is 80 % through),
@@ -72,5 +73,7 @@ PAGES = [
         form="all_present=1",
     ),
     Page("provider: course run", "provider", "/courses/offerings/{offering}"),
+    Page("newcomer: my pathway", "newcomer", "/my/"),
+    Page("newcomer: my courses", "newcomer", "/my/courses"),
     Page("CSV export, all cases", "caseworker", "/cases/export.csv?caseworker=", download=True),
 ]

@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from .inclusion.views import bp as inclusion_bp
     from .pathway.views import bp as pathway_bp
     from .portal.views import bp as portal_bp
+    from .portal.views import staff_bp as portal_staff_bp
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         courses_bp,
         pathway_bp,
         portal_bp,
+        portal_staff_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,10 @@
 """Form pieces every domain uses."""
 
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField
+from wtforms.validators import Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -14,3 +18,17 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def ascii_digits(value):
+    """Digits typed in any script (Arabic ٠١٢, Persian ۰۱۲) as the ASCII digits kept on file."""
+    if not isinstance(value, str):
+        return value
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value)
+
+
+def phone_number():
+    """A phone number as offices write it: digits, spaces, brackets, an optional leading +."""
+    return Regexp(
+        r"^\+?[0-9 ()./-]{6,25}$", message=_l("Use digits, spaces and an optional leading +.")
+    )

@@ -49,7 +49,8 @@ def allow(*roles: Role):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if current_user.role not in allowed:
-                abort(403)
+                # A newcomer is not told that staff pages exist: only their portal is there.
+                abort(404 if current_user.role == Role.MIGRANT else 403)
             return view(*args, **kwargs)
 
         setattr(guarded, ACCESS_ATTRIBUTE, allowed)

@@ -361,7 +361,8 @@ PAGES = {
                     "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
                     "/courses/sessions/{session}/attendance",
                     "/courses/offerings/{offering}/register"],
-    Role.MIGRANT: ["/my/"],
+    Role.MIGRANT: ["/my/", "/my/courses", "/my/skills", "/my/details", "/my/data",
+                   "/my/data/document"],
 }  # fmt: skip
 
 
@@ -380,7 +381,10 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
     from tests.courses.seeds import running_course
     from tests.pathway.plans import seeded_plan
 
-    pages = {"login": client.get("/login").get_data(as_text=True)}
+    pages = {
+        "login": client.get("/login").get_data(as_text=True),
+        "code": client.get("/code").get_data(as_text=True),
+    }
     course = running_course(make_user, make_case)
     partner = make_partner(municipality)
     for role, paths in PAGES.items():
@@ -392,6 +396,8 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
             with app.test_request_context():
                 sent_on = municipality.today() - timedelta(days=30)
                 refer_case(case, partner, ServiceArea.HOUSING, "a reason", user, sent_on=sent_on)
+        if role == Role.MIGRANT:  # the newcomer's own file
+            case.account_id = user.id
         db.session.commit()
         course.enrol(case)
         plan = {}
@@ -404,5 +410,11 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
         for path in paths:
             url = path.format(user=user.id, case=case.id, **course.ids, **plan)
             pages[f"{role.value} {url}"] = client.get(url).get_data(as_text=True)
+        if role == Role.CASEWORKER:  # the printable letter that opens the portal
+            pages["caseworker letter"] = auth.post(
+                f"/cases/{case.id}/portal-access",
+                {"portal-email": f"letter.{case.id}@example.org"},
+                token_from=f"/cases/{case.id}",
+            ).get_data(as_text=True)
         auth.logout()
     return pages

@@ -31,6 +31,7 @@ SAME_AS_ENGLISH_ALLOWED = {
     "Date",  # French
     "Source",  # French
     "Transport",  # French
+    "Message",  # French
     "Sector",  # Spanish
     "Version",  # German, French
     "Version %(number)s",  # German, French

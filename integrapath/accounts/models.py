@@ -141,6 +141,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     activation_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The short code of a newcomer's letter, typed instead of following the link: a keyed
+    # digest only (accounts.services.activation_code_digest), spent with the link.
+    activation_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     municipality: Mapped[Municipality] = relationship()
     organisation: Mapped[Organisation | None] = relationship()

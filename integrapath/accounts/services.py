@@ -1,7 +1,10 @@
 """The life of an account: created, activated by a one-time link, given a role, reset,
 deactivated, moved with its case file to another municipality."""
 
+import hashlib
+import hmac
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -24,13 +27,60 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def issue_activation_link(user: User) -> str:
-    """Create a one-time activation token for ``user`` and return it (shown once)."""
+    """Create a one-time activation token for ``user`` and return it (shown once).
+
+    A code of an earlier letter stops working: only the newest link or code opens the account.
+    """
     token = secrets.token_urlsafe(32)
     user.activation_token_hash = hash_token(token)
+    user.activation_code_hash = None
     user.activation_expires_at = utcnow() + timedelta(
         hours=current_app.config["ACTIVATION_LINK_HOURS"]
     )
     return token
+
+
+# The code of a newcomer's letter: 16 digits, typed on a phone's number pad in any script.
+# 10^16 codes (53 bits): with at most LOGIN_MAX_FAILURES_PER_ADDRESS wrong tries per address
+# every LOGIN_THROTTLE_MINUTES, even ten thousand letters out at once and a thousand addresses
+# guessing for the whole 72 hours find one with a chance of about one in a million.
+ACTIVATION_CODE_DIGITS = 16
+CODE_SEPARATORS = frozenset(" -\u2010\u2011\u2012\u2013\u2014.")
+
+
+def issue_activation_code(user: User) -> str:
+    """Give ``user`` a code to type instead of following the link, valid as long as the link
+    (call after ``issue_activation_link``); return it, formatted, to be printed once."""
+    code = f"{secrets.randbelow(10**ACTIVATION_CODE_DIGITS):0{ACTIVATION_CODE_DIGITS}d}"
+    user.activation_code_hash = activation_code_digest(code)
+    return format_activation_code(code)
+
+
+def activation_code_digest(code: str) -> str:
+    """A digest keyed with the app's secret: a copy of the database alone cannot be searched
+    for the codes by trying all 10^16 of them."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"activation-code:" + code.encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_activation_code(text: str | None) -> str | None:
+    """The code's digits as ASCII, from any script (Arabic ٤, Persian ۴), without the spaces
+    or dashes typed between groups; ``None`` unless that leaves exactly the code's length."""
+    digits = []
+    for char in text or "":
+        if char in CODE_SEPARATORS:
+            continue
+        value = unicodedata.decimal(char, None)
+        if value is None:
+            return None
+        digits.append(str(value))
+    code = "".join(digits)
+    return code if len(code) == ACTIVATION_CODE_DIGITS else None
+
+
+def format_activation_code(code: str) -> str:
+    """``1234 5678 9012 3456``: groups of four, easy to read out and to type."""
+    return " ".join(code[start : start + 4] for start in range(0, len(code), 4))
 
 
 class AccountError(RuleBroken):

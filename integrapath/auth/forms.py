@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..accounts.services import ACTIVATION_CODE_DIGITS, normalise_activation_code
 from ..i18n import lazy_number, locale_choices
 
 PASSWORD_MIN_LENGTH = 10
@@ -53,6 +54,28 @@ class PasswordChangeForm(NewPasswordMixin, FlaskForm):
 
 class ActivationForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Activate my account"))
+
+
+def _sixteen_digits(form, field) -> None:
+    if normalise_activation_code(field.data) is None:
+        raise ValidationError(
+            _l("The code has %(num)s digits. Please look at your letter again.",
+               num=lazy_number(ACTIVATION_CODE_DIGITS))
+        )  # fmt: skip
+
+
+class ActivationCodeForm(FlaskForm):
+    """The code of a newcomer's letter, for those who type it instead of scanning the QR."""
+
+    code = StringField(
+        _l("Code from your letter"),
+        validators=[DataRequired(), Length(max=60), _sixteen_digits],
+        description=_l("%(num)s digits, for example %(example)s.",
+                       num=lazy_number(ACTIVATION_CODE_DIGITS), example="1234 5678 9012 3456"),
+        # A phone shows its number pad; the digits typed may be Arabic or Persian ones too.
+        render_kw={"inputmode": "numeric", "dir": "ltr", "spellcheck": "false"},
+    )  # fmt: skip
+    submit = SubmitField(_l("Continue"))
 
 
 class LanguageForm(FlaskForm):

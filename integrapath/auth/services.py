@@ -7,7 +7,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import User, hash_token
-from ..accounts.services import find_user_by_email, normalise_email
+from ..accounts.services import (
+    activation_code_digest,
+    find_user_by_email,
+    normalise_activation_code,
+    normalise_email,
+)
 from ..audit import record_event
 from ..extensions import db, utcnow
 from .models import LoginAttempt
@@ -30,7 +35,11 @@ class SignInThrottled(SignInError):
 
 
 class InvalidActivationLink(Exception):
-    """The activation link is unknown, used already or expired."""
+    """The activation link (or the code of a letter) is unknown, used already or expired."""
+
+
+# A wrong code names no account: its failures count against the address only.
+CODE_ATTEMPT = "(activation code)"
 
 
 def _recent_failures(column, value, since) -> int:
@@ -41,7 +50,7 @@ def _recent_failures(column, value, since) -> int:
     )
 
 
-def check_throttle(email: str, ip_address: str) -> None:
+def check_throttle(email: str | None, ip_address: str) -> None:
     """Refuse further tries while an account or address has too many recent failures.
 
     :raise SignInThrottled: with the length of the pause in minutes.
@@ -50,9 +59,11 @@ def check_throttle(email: str, ip_address: str) -> None:
     minutes = config["LOGIN_THROTTLE_MINUTES"]
     since = utcnow() - timedelta(minutes=minutes)
     if (
-        _recent_failures(LoginAttempt.email, email, since)
+        email is not None
+        and _recent_failures(LoginAttempt.email, email, since)
         >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-        or _recent_failures(LoginAttempt.ip_address, ip_address, since)
+    ) or (
+        _recent_failures(LoginAttempt.ip_address, ip_address, since)
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     ):
         raise SignInThrottled(minutes)
@@ -109,21 +120,64 @@ def user_for_activation(token: str) -> User:
     :raise InvalidActivationLink: when the token is unknown or expired.
     """
     user = db.session.scalar(select(User).where(User.activation_token_hash == hash_token(token)))
-    if user is None or not user.active or user.activation_expires_at is None:
+    if not _still_valid(user):
         raise InvalidActivationLink
-    if user.activation_expires_at < utcnow():
+    return user
+
+
+def _still_valid(user: User | None) -> bool:
+    return (
+        user is not None
+        and user.active
+        and user.activation_expires_at is not None
+        and user.activation_expires_at >= utcnow()
+    )
+
+
+def user_for_activation_code(text: str, ip_address: str) -> User:
+    """Return the account whose letter carries the code ``text``, while it is valid.
+
+    Wrong codes count as failed tries of the address, so that nobody can try code after code
+    (the same pause as for passwords); a mistyped one (not 16 digits) cannot match and does
+    not count.
+
+    :raise SignInThrottled: when the address has failed too often lately.
+    :raise InvalidActivationLink: when no valid letter has this code.
+    """
+    check_throttle(None, ip_address)
+    code = normalise_activation_code(text)
+    user = None
+    if code is not None:
+        user = db.session.scalar(
+            select(User).where(User.activation_code_hash == activation_code_digest(code))
+        )
+        if not _still_valid(user):
+            db.session.add(LoginAttempt(email=CODE_ATTEMPT, ip_address=ip_address))
+    if not _still_valid(user):
         raise InvalidActivationLink
     return user
 
 
 def activate_account(token: str, password: str) -> User:
-    """Set the first password through a one-time link and spend the link.
+    """Set the first password through a one-time link and spend the link (and the code).
 
     :raise InvalidActivationLink: when the token is unknown or expired.
     """
-    user = user_for_activation(token)
+    return _activate(user_for_activation(token), password)
+
+
+def activate_account_with_code(text: str, password: str, ip_address: str) -> User:
+    """Set the first password with the code of a letter and spend the code (and the link).
+
+    :raise InvalidActivationLink: when the code is unknown, spent or expired.
+    """
+    return _activate(user_for_activation_code(text, ip_address), password)
+
+
+def _activate(user: User, password: str) -> User:
     user.set_password(password)
     user.activation_token_hash = None
+    user.activation_code_hash = None
     user.activation_expires_at = None
     record_event("account_activated", user, actor=user)
     return user

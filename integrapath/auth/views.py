@@ -7,9 +7,11 @@ from flask_login import current_user, login_user, logout_user
 from ..i18n import SESSION_KEY, format_number
 from ..security import Role, allow, is_safe_redirect, public
 from . import bp, services
-from .forms import ActivationForm, LanguageForm, LoginForm, PasswordChangeForm
+from .forms import ActivationCodeForm, ActivationForm, LanguageForm, LoginForm, PasswordChangeForm
 
 ALL_ROLES = tuple(Role)
+# The code of a letter, between typing it and choosing the password (the person's own cookie).
+CODE_SESSION_KEY = "activation_code"
 HOME_ENDPOINTS = {
     Role.ADMIN: "admin.users",
     Role.CASEWORKER: "pathway.my_day",  # what needs attention today; the caseload is a tap away
@@ -100,12 +102,65 @@ def activate(token: str):
     g.person_locale = user.preferred_locale  # the invitee's language, unless they pick another
     form = ActivationForm()
     if form.validate_on_submit():
-        services.activate_account(token, form.new_password.data)
-        logout_user()
-        session.clear()
-        login_user(user)
-        flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
+        return _welcome(services.activate_account(token, form.new_password.data))
+    return render_template("auth/activate.html", form=form, user=user)
+
+
+def _welcome(user):
+    """Sign in the person who just chose their first password, in a new session."""
+    logout_user()
+    session.clear()
+    login_user(user)
+    flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
+    return redirect(home_url())
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@public
+def enter_code():
+    """Where a newcomer types the code of their letter, when they cannot scan its QR code."""
+    if current_user.is_authenticated:
         return redirect(home_url())
+    form = ActivationCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.user_for_activation_code(form.code.data, request.remote_addr)
+        except services.SignInThrottled as refused:
+            form.form_errors.append(
+                _(
+                    "Too many wrong codes. Please wait %(minutes)s minutes and try again.",
+                    minutes=format_number(refused.minutes),
+                )
+            )
+        except services.InvalidActivationLink:
+            form.code.errors.append(
+                _(
+                    "This code does not work. It was used already, or it is too old. "
+                    "Please ask your integration office for a new letter."
+                )
+            )
+        else:
+            session[CODE_SESSION_KEY] = form.code.data
+            return redirect(url_for("auth.activate_with_code"))
+    return render_template("auth/enter_code.html", form=form)
+
+
+@bp.route("/code/password", methods=["GET", "POST"])
+@public
+def activate_with_code():
+    """Choose the first password after typing a valid code (the same page as the link's)."""
+    code = session.get(CODE_SESSION_KEY) or ""
+    try:
+        user = services.user_for_activation_code(code, request.remote_addr)
+    except (services.InvalidActivationLink, services.SignInThrottled):
+        session.pop(CODE_SESSION_KEY, None)
+        return redirect(url_for("auth.enter_code"))
+    g.person_locale = user.preferred_locale
+    form = ActivationForm()
+    if form.validate_on_submit():
+        return _welcome(
+            services.activate_account_with_code(code, form.new_password.data, request.remote_addr)
+        )
     return render_template("auth/activate.html", form=form, user=user)
 
 

@@ -19,13 +19,12 @@ from wtforms.validators import (
     Email,
     Length,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
 from ..errors import RuleBroken, show_on_form
-from ..forms import optional_int
+from ..forms import optional_int, phone_number
 from ..i18n import (
     SUPPORTED_LOCALES,
     country_choices,
@@ -113,13 +112,7 @@ class CaseForm(FlaskForm):
     )
     phone = StringField(
         _l("Phone"),
-        validators=[
-            Optional(),
-            Regexp(
-                r"^\+?[0-9 ()./-]{6,25}$",
-                message=_l("Use digits, spaces and an optional leading +."),
-            ),
-        ],
+        validators=[Optional(), phone_number()],
     )
     email = StringField(_l("E-mail address"), validators=[Optional(), Email(), Length(max=254)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Municipality, User
-from ..accounts.services import create_user, reset_password
+from ..accounts.services import create_user, issue_activation_code, reset_password
 from ..audit import AuditEvent, diff, record_event
 from ..errors import RuleBroken
 from ..extensions import SortKey, db, ordered
@@ -843,8 +843,18 @@ def reopen_case(case: Case, actor: User) -> None:
 # -- portal access ----------------------------------------------------------------------------
 
 
-def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
-    """Create the newcomer's account for this file and return it with its activation token.
+@dataclass(frozen=True)
+class PortalInvitation:
+    """What the newcomer's letter carries: the one-time link and the same access as a code to
+    type. Both are shown once; the database keeps only their digests."""
+
+    token: str
+    code: str
+
+
+def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, PortalInvitation]:
+    """Create the newcomer's account for this file and return it with its letter's link and
+    code. The account is bound to this one file (``Case.account_id`` is unique).
 
     The account speaks the file's preferred language when the portal offers it.
 
@@ -866,11 +876,12 @@ def open_portal_access(case: Case, email: str, actor: User) -> tuple[User, str]:
     record_event(
         "portal_access_opened", case, actor=actor, changes={"account": [None, account.email]}
     )
-    return account, token
+    return account, PortalInvitation(token, issue_activation_code(account))
 
 
-def renew_activation_link(case: Case, account: User, actor: User) -> str:
-    """Give the newcomer a fresh one-time link, e.g. when the first one got lost.
+def renew_activation_link(case: Case, account: User, actor: User) -> PortalInvitation:
+    """Give the newcomer a new letter (link and code), e.g. when the first one got lost or the
+    password is forgotten; the old password, link and code stop working.
 
     :raise CaseError: unless ``account`` is this file's own newcomer account, held by the
         same municipality as the file and the actor.
@@ -883,4 +894,4 @@ def renew_activation_link(case: Case, account: User, actor: User) -> str:
         raise CaseError(_l("This file has no portal account of its own to renew."))
     token = reset_password(account, actor)
     record_event("portal_link_renewed", case, actor=actor)
-    return token
+    return PortalInvitation(token, issue_activation_code(account))

@@ -1,5 +1,6 @@
 """Caseworker pages for case files: caseload, registration, the file, and its actions."""
 
+import segno
 from flask import (
     abort,
     flash,
@@ -8,10 +9,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record_event
@@ -508,11 +510,11 @@ def open_portal_access(case_id: int):
     form = page_form(PortalAccessForm, "portal")
     if form.validate_on_submit():
         try:
-            account, token = services.open_portal_access(case, form.email.data, current_user)
+            account, invitation = services.open_portal_access(case, form.email.data, current_user)
         except RuleBroken as error:
             show_on_form(form, error)
         else:
-            return _show_activation_link(case, account, token)
+            return _show_letter(case, account, invitation)
     return render_case_file(case, portal_form=form)
 
 
@@ -523,21 +525,49 @@ def renew_portal_link(case_id: int):
     if not permissions.can_renew_portal_link(current_user, case):
         abort(404)
     try:
-        token = services.renew_activation_link(case, case.account, current_user)
+        invitation = services.renew_activation_link(case, case.account, current_user)
     except RuleBroken as error:
         flash(error.message, "danger")
         return back_to(case, "portal")
-    return _show_activation_link(case, case.account, token)
+    return _show_letter(case, case.account, invitation)
 
 
-def _show_activation_link(case: Case, account, token: str):
+def _show_letter(case: Case, account, invitation: services.PortalInvitation):
+    """The printable letter that gives the newcomer their access: in their language and, below,
+    the municipality's; the link as a QR code to scan and the same access as a code to type.
+    Shown once: the link and the code are not kept."""
     flash(_("Portal access for %(name)s is ready.", name=case.full_name), "success")
+    link = url_for("auth.activate", token=invitation.token, _external=True)
+    context = {
+        "case": case,
+        "user": account,
+        "code": invitation.code,
+        "code_page": url_for("auth.enter_code", _external=True),
+        "today": local_today(),
+    }
+    office_locale = current_user.municipality.default_locale
+    locales = dict.fromkeys([account.preferred_locale or office_locale, office_locale])
     return render_template(
-        "admin/activation_link.html",
-        user=account,
-        link=url_for("auth.activate", token=token, _external=True),
+        "cases/portal_letter.html",
+        letters=[_letter_in(locale, context) for locale in locales],
+        qr_code=_qr_code(link),
+        link=link,
         done_url=url_for("cases.case_file", case_id=case.id, _anchor="portal"),
+        **context,
     )
+
+
+def _letter_in(locale: str, context: dict) -> Markup:
+    with force_locale(locale):
+        return Markup(render_template("cases/_portal_letter.html", **context))  # noqa: S704
+
+
+def _qr_code(link: str) -> Markup:
+    """The link as a QR code: SVG drawn on the server, sharp in print, no script or image."""
+    svg = segno.make(link, error="m").svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="qr-code", dark="#000", light="#fff"
+    )
+    return Markup(svg)  # noqa: S704 - segno writes only path data and colours
 
 
 # -- import from a spreadsheet ----------------------------------------------------------------

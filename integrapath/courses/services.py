@@ -500,6 +500,7 @@ def mark_promotions_seen(enrolments: list[Enrolment]) -> None:
 
 
 def enrolments_of_case(case: Case) -> list[Enrolment]:
+    """The case's enrolments, newest first, with their course, its texts and its provider."""
     return list(
         db.session.scalars(
             select(Enrolment)
@@ -507,7 +508,7 @@ def enrolments_of_case(case: Case) -> list[Enrolment]:
             .options(
                 joinedload(Enrolment.offering)
                 .joinedload(Offering.course)
-                .selectinload(Course.texts)
+                .options(selectinload(Course.texts), joinedload(Course.organisation))
             )
             .order_by(Enrolment.requested_at.desc(), Enrolment.id.desc())
         )

@@ -256,10 +256,11 @@ class ChecklistItem:
     tick: MilestoneTick | None
 
 
-def checklist_of(case: Case) -> list[ChecklistItem]:
-    """The live milestones of the case's current stage, each with whether it is met: three
-    queries whatever the number of milestones."""
-    milestones = [m for m in milestones_of(case.municipality_id) if m.stage == case.stage]
+def checklist_of(case: Case, stage: Stage | None = None) -> list[ChecklistItem]:
+    """The live milestones of the case's current stage (or of ``stage``), each with whether it
+    is met: three queries whatever the number of milestones."""
+    stage = stage or case.stage
+    milestones = [m for m in milestones_of(case.municipality_id) if m.stage == stage]
     if not milestones:
         return []
     language = host_language(municipality_of(case))

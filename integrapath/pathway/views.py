@@ -62,6 +62,7 @@ from .models import (
     ReferralStatus,
     ServiceArea,
 )
+from .page import DAY_LISTS
 from .permissions import (
     can_edit_plan,
     can_move_stage,
@@ -380,6 +381,7 @@ def my_day():
         ready=services.ready_cases(current_user, municipality),
         overdue=services.overdue_actions(current_user, today),
         unanswered=services.referrals_without_answer(current_user, today),
+        added_lists=[(section, section.rows(current_user)) for section in DAY_LISTS],
         locale=str(get_locale()),
     )
 

@@ -1,0 +1,140 @@
+"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian and in Persian
+(right to left): the caseworker prints the letter, the newcomer types its code, reads where
+they stand, finds next Tuesday's class and takes it into their calendar, and downloads their
+data. Every page passes the harness's checks (lang and dir, one h1, axe, focus, weight, no JS).
+"""
+
+import json
+import re
+import uuid
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from babel import Locale
+from babel.dates import format_date
+from playwright.sync_api import expect
+
+from tests.browser.conftest import _visit
+from tests.browser.pages import LANGUAGE_NAMES
+
+BERLIN = ZoneInfo("Europe/Berlin")  # Lindenau's time zone (the demo data)
+PASSPHRASE = "tea with mint at nine"
+
+
+@pytest.fixture(params=["uk", "fa"])
+def phone_visit(request, browser, base_url):
+    """A newcomer's phone, 360 px wide, in Ukrainian or in Persian."""
+    yield from _visit(request, browser, base_url, request.param, "phone")
+
+
+def _register_and_enrol(visit, family: str) -> None:
+    """The caseworker opens a file in the visit's language and gives it a course."""
+    page, t = visit.page, visit.t
+    visit.sign_in("caseworker@lindenau.example")
+    visit.go_to("Caseload")
+    page.get_by_role("link", name=t("Register a newcomer")).first.click()
+    visit.field("Given names").fill("Olena")
+    visit.field("Family name").fill(family)
+    visit.field("Date of birth").fill("1992-04-03")
+    visit.field("Sex").select_option(label=t("Female"))
+    visit.field("Nationalities").select_option(label=Locale.parse(visit.locale).territories["UA"])
+    visit.field("Residence category").select_option(label=t("Subsidiary protection"))
+    visit.field("Preferred language for letters and the portal").select_option(
+        label=LANGUAGE_NAMES[visit.locale]
+    )
+    page.get_by_role("button", name=t("Save case file")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Olena {family}")
+    # Civic orientation: Tuesday afternoons from two weeks on, with free places.
+    fitting = page.locator("#courses li", has_text="Living here")  # among the courses that fit
+    fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    expect(page.locator("#courses .list-group")).to_contain_text("Living here")
+
+
+def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone_visit, tmp_path):
+    visit = phone_visit
+    page, t = visit.page, visit.t
+    family = f"Koval-{uuid.uuid4().hex[:6]}"
+    _register_and_enrol(visit, family)
+
+    # The letter: in the newcomer's language, then German (Lindenau's), QR code and code.
+    visit.field("The newcomer's e-mail address").fill(f"olena.{family.lower()}@example.org")
+    page.get_by_role("button", name=t("Open portal access")).click()
+    expect(page.locator(".letter-part").first).to_have_attribute("lang", visit.locale)
+    expect(page.locator(".letter-part").nth(1)).to_have_attribute("lang", "de")
+    expect(page.locator(".letter-qr svg")).to_be_visible()
+    code = page.locator(".letter-code").inner_text().strip()
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", code)
+    visit.check("portal-letter")
+    visit.sign_out("Jonas Weber")
+
+    # The newcomer types the code from the letter and chooses a passphrase.
+    page.goto("/login")
+    visit.choose_language()
+    page.get_by_role("link", name=t("I have a letter with a code")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Type the code from your letter"))
+    visit.check("portal-code")
+    visit.field("Code from your letter").fill(code)
+    page.get_by_role("button", name=t("Continue")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Activate your account"))
+    visit.field("New password").fill(PASSPHRASE)
+    visit.field("Repeat the new password").fill(PASSPHRASE)
+    page.get_by_role("button", name=t("Activate my account")).click()
+
+    # Where they stand: in their language, the stage said in words.
+    expect(page).to_have_url(re.compile(r"/my/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        t("Welcome, %(name)s", name=f"Olena {family}")
+    )
+    current = page.locator('.pathway-step[aria-current="step"]')
+    expect(current).to_contain_text(t("Arrival and orientation"))
+    expect(current).to_contain_text(t("You are here"))
+    expect(page.locator("#now-title")).to_have_text(t("What I do now"))
+    visit.check("portal-home")
+
+    # The Tuesday class, with its day, time and place, and the calendar file.
+    visit.go_to("My courses")
+    today = datetime.now(BERLIN).date()
+    civic_start = today + timedelta(days=14)  # the civic orientation course of the demo data
+    tuesday = civic_start + timedelta(days=(1 - civic_start.weekday()) % 7)
+    day = local_digits_in(visit.locale, format_date(tuesday, "full", locale=visit.locale))
+    session = page.locator(".session").first
+    expect(session).to_contain_text(day)
+    expect(session).to_contain_text("Volkshochschule Lindenau")
+    expect(page.locator("#current-title + article")).to_contain_text(t("Enrolled"))
+    visit.check("portal-courses")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=t("Add my classes to my calendar")).click()
+    saved = tmp_path / "my-courses.ics"
+    download.value.save_as(saved)
+    events = icalendar.Calendar.from_ical(saved.read_bytes()).walk("VEVENT")
+    starts = [event.decoded("dtstart") for event in events]
+    assert starts[0] == datetime.combine(tuesday, time(14), BERLIN)  # 14:00 in Lindenau
+    assert family not in saved.read_text(encoding="utf-8")  # the class, not the person
+
+    # Their data: the document to read and the file to keep.
+    visit.go_to("My data")
+    visit.check("portal-data")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=t("Download my data as a file (JSON)")).click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["person"][0]["family_name"] == family
+    assert [e["status"] for e in data["enrolments"]] == ["enrolled"]
+    page.get_by_role("link", name=t("Read or print my data")).click()
+    expect(page.locator("#data-person")).to_be_visible()
+    visit.check("portal-data-document")
+
+    for name, label in (("portal-skills", "My skills"), ("portal-details", "My details")):
+        visit.go_to(label)
+        visit.check(name)
+    visit.sign_out(f"Olena {family}")
+
+
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def local_digits_in(locale: str, text: str) -> str:
+    """A date as the page writes it: Persian with Persian digits (CLDR's, as the app does)."""
+    return text.translate(PERSIAN_DIGITS) if locale.startswith("fa") else text
