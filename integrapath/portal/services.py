@@ -105,7 +105,9 @@ MILESTONE_HINTS = {
     MilestoneRule.RECOGNITION_DECIDED: _l("You have a decision about your diploma."),
     MilestoneRule.WORK_OR_EDUCATION: _l("You work, study or learn a profession."),
     MilestoneRule.LONG_TERM_RESIDENCE: _l("You have a long-term residence permit."),
-    MilestoneRule.PLAN_AGREED: _l("You and your integration office agreed on your integration plan."),
+    MilestoneRule.PLAN_AGREED: _l(
+        "You and your integration office agreed on your integration plan."
+    ),
 }
 
 
