@@ -106,6 +106,7 @@ class ReferralForm(FlaskForm):
     )
     sent_on = DateField(_l("Sent on"), validators=[DataRequired()], default=local_today)
     answer_expected_on = DateField(_l("Answer expected by"), validators=[Optional()])
+    action = SelectField(_l("For the plan action"), coerce=optional_int, validators=[Optional()])
     submit = SubmitField(_l("Record the referral"))
 
     def chosen(self) -> tuple[str, int]:

@@ -199,8 +199,13 @@ class Referral(TimestampMixin, db.Model):
     answer_expected_on: Mapped[date]
     status_changed_on: Mapped[date]  # the day of the latest change (the sending, at first)
     referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # The plan action the referral serves ("find a family doctor"), if any.
+    action_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("plan_action.id", ondelete="SET NULL"), index=True
+    )
 
     partner: Mapped[Organisation] = relationship(lazy="raise")
+    action: Mapped["PlanAction | None"] = relationship(lazy="raise")
     referred_by = relationship("User", lazy="raise")
     history: Mapped[list["ReferralStatusChange"]] = relationship(
         lazy="raise", order_by="(ReferralStatusChange.changed_on, ReferralStatusChange.id)"

@@ -589,13 +589,15 @@ def refer_case(
     *,
     sent_on: date,
     answer_expected_on: date | None = None,
+    action: PlanAction | None = None,
 ) -> Referral:
     """Refer the case to a partner service of its municipality; without a date, the answer is
     expected the municipality's number of days after sending.
 
     :raise ReferralError: for a closed case, an organisation that is not an active partner
         service of the case's municipality or does not cover the area, an empty reason, a
-        sending date in the future, or an answer expected before the sending.
+        sending date in the future, an answer expected before the sending, or a plan action
+        of another file.
     """
     area = ServiceArea(area)
     reason = (reason or "").strip()
@@ -615,6 +617,8 @@ def refer_case(
         raise ReferralError(_l("The reason is too long."), "reason")
     if sent_on > municipality.today():
         raise ReferralError(_l("This date cannot be in the future."), "sent_on")
+    if action is not None and action.plan_id != getattr(plan_of(case), "id", None):
+        raise ReferralError(_l("Choose an action of this file's plan."), "action")
     expected = answer_expected_on or sent_on + timedelta(days=municipality.referral_answer_days)
     if expected < sent_on:
         raise ReferralError(
@@ -631,6 +635,7 @@ def refer_case(
         answer_expected_on=expected,
         status_changed_on=sent_on,
         referred_by_id=actor.id,
+        action_id=action.id if action is not None else None,
     )
     db.session.add(referral)
     db.session.flush()
@@ -648,6 +653,7 @@ def refer_case(
             "service_area": [None, area.value],
             "sent_on": [None, sent_on.isoformat()],
             "answer_expected_on": [None, expected.isoformat()],
+            **({"plan_action": [None, action.text]} if action is not None else {}),
         },
     )
     return referral
@@ -728,6 +734,7 @@ def referrals_of(case: Case) -> list[Referral]:
             .options(
                 joinedload(Referral.partner),
                 joinedload(Referral.referred_by),
+                joinedload(Referral.action),
                 selectinload(Referral.history).joinedload(ReferralStatusChange.recorded_by),
             )
             .order_by(Referral.sent_on.desc(), Referral.id.desc())
@@ -934,6 +941,21 @@ class PlanState:
 
 def plan_of(case: Case) -> IntegrationPlan | None:
     return db.session.scalar(select(IntegrationPlan).where(IntegrationPlan.case_id == case.id))
+
+
+def open_plan_actions(case: Case) -> list[PlanAction]:
+    """The actions of the case's plan still to do, by due date: what a referral may serve."""
+    return list(
+        db.session.scalars(
+            select(PlanAction)
+            .join(IntegrationPlan, IntegrationPlan.id == PlanAction.plan_id)
+            .where(
+                IntegrationPlan.case_id == case.id,
+                PlanAction.status.in_([ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]),
+            )
+            .order_by(PlanAction.due_on, PlanAction.id)
+        )
+    )
 
 
 def plan_state(case: Case) -> PlanState:

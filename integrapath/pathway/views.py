@@ -229,6 +229,9 @@ def _partner_choices(municipality_id: int) -> dict[str, list[tuple[str, str]]]:
 def _referral_form(case: Case, submitted: bool = False) -> ReferralForm:
     form = page_form(ReferralForm, "referral", **({} if submitted else {"formdata": None}))
     form.partner.choices = _partner_choices(case.municipality_id)
+    form.action.choices = [(None, _("None"))] + [
+        (action.id, action.text) for action in services.open_plan_actions(case)
+    ]
     days = services.municipality_of(case).referral_answer_days
     form.answer_expected_on.description = local_digits(
         ngettext(
@@ -309,6 +312,7 @@ def refer(case_id: int):
             current_user,
             sent_on=form.sent_on.data,
             answer_expected_on=form.answer_expected_on.data,
+            action=db.session.get(PlanAction, form.action.data) if form.action.data else None,
         )
 
     return submit_section(

@@ -17,6 +17,7 @@ from integrapath.extensions import db
 from integrapath.pathway import services
 from integrapath.pathway.models import (
     PartnerServiceArea,
+    PlanAction,
     Referral,
     ReferralStatus,
     ReferralStatusChange,
@@ -601,3 +602,37 @@ def test_without_partner_services_the_file_says_who_adds_them(auth, caseworker, 
     section = _section(client.get(f"/cases/{case.id}").get_data(as_text=True))
     assert "An administrator adds them under Organisations." in section
     assert 'id="referral-partner"' not in section
+
+
+def test_a_referral_may_serve_an_open_action_of_the_files_plan_and_says_which(
+    app, auth, caseworker, client, make_case, housing, today
+):
+    from tests.pathway.plans import seeded_plan
+
+    case = make_case(caseworker=caseworker)
+    with app.test_request_context():
+        ids = seeded_plan(case, caseworker)
+    form = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Apply for recognition of the nursing degree" in _section(form)  # offered to choose
+    sent = auth.post(f"/cases/{case.id}/referrals",
+                     _refer_form(case, housing, sent_on=today.isoformat(),
+                                 **{"referral-action": str(ids["action"])}),
+                     token_from=f"/cases/{case.id}")  # fmt: skip
+    assert sent.status_code == 302
+    referral = db.session.scalar(select(Referral).where(Referral.case_id == case.id))
+    assert referral.action_id == ids["action"]
+    section = _section(client.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert "For the plan action" in section and f"/cases/{case.id}/plan" in section
+
+
+def test_a_referral_cannot_serve_an_action_of_another_files_plan(
+    app_ctx, make_case, make_user, housing, today
+):
+    from tests.pathway.plans import seeded_plan
+
+    actor = make_user(Role.CASEWORKER)
+    case, other = make_case(caseworker=actor), make_case(caseworker=actor)
+    foreign = db.session.get(PlanAction, seeded_plan(other, actor)["action"])
+    with pytest.raises(ReferralError) as refused:
+        _refer(case, housing, actor, today, action=foreign)
+    assert refused.value.field == "action"
