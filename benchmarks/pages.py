@@ -74,6 +74,7 @@ PAGES = [
     ),
     Page("provider: course run", "provider", "/courses/offerings/{offering}"),
     Page("newcomer: my pathway", "newcomer", "/my/"),
+    Page("newcomer: my plan", "newcomer", "/my/plan"),
     Page("newcomer: my courses", "newcomer", "/my/courses"),
     Page("CSV export, all cases", "caseworker", "/cases/export.csv?caseworker=", download=True),
 ]

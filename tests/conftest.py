@@ -361,7 +361,7 @@ PAGES = {
                     "/courses/offerings/{offering}", "/courses/offerings/{offering}/edit",
                     "/courses/sessions/{session}/attendance",
                     "/courses/offerings/{offering}/register"],
-    Role.MIGRANT: ["/my/", "/my/courses", "/my/skills", "/my/details", "/my/data",
+    Role.MIGRANT: ["/my/", "/my/plan", "/my/courses", "/my/skills", "/my/details", "/my/data",
                    "/my/data/document"],
 }  # fmt: skip
 
@@ -406,6 +406,8 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
                                       {"en": "Plan agreed"}, True, user)  # fmt: skip
             plan = seeded_plan(case, user, offering_id=course.offering.id,
                                milestone_id=milestone.id)  # fmt: skip
+        if role == Role.MIGRANT:  # their plan, agreed with a caseworker
+            seeded_plan(case, make_user(Role.CASEWORKER))
         auth.login(user)
         for path in paths:
             url = path.format(user=user.id, case=case.id, **course.ids, **plan)

@@ -58,3 +58,9 @@ class MessageForm(FlaskForm):
 
 class DoneForm(FlaskForm):
     """The caseworker's button that takes a message off the day (CSRF only)."""
+
+
+class AcknowledgeForm(FlaskForm):
+    """The newcomer's confirmation that they read the agreed plan (CSRF only)."""
+
+    submit = SubmitField(_l("I have read my plan and I agree"))

@@ -7,7 +7,7 @@ profile, reasons written by staff (for a stage move, an enrolment change, an abs
 remarks on assessments and recognition steps, and the caseworker's judgement of housing.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,18 +59,30 @@ from ..inclusion.models import (
     HousingRecord,
     StatusRecord,
 )
-from ..pathway.models import Milestone, MilestoneRule, MilestoneTick
+from ..pathway.models import (
+    OPEN_STATUSES,
+    ActionStatus,
+    IntegrationPlan,
+    Milestone,
+    MilestoneRule,
+    MilestoneTick,
+    PlanAction,
+    PlanVersion,
+    Responsibility,
+)
 from ..pathway.services import (
     DAY_LIMIT,
     ChecklistItem,
     DayList,
+    PlannedAction,
     StageStep,
     checklist_of,
     host_language,
     stage_history,
     stage_steps,
+    version_goals,
 )
-from ..security import scoped
+from ..security import Role, scoped
 from .models import MessageTopic, NewcomerMessage
 
 
@@ -138,6 +150,91 @@ def my_pathway(case: Case) -> MyPathway:
         next_stage=next_stage,
         next_checklist=checklist_of(case, next_stage) if next_stage else [],
         language=host_language(municipality),
+    )
+
+
+# -- my plan ---------------------------------------------------------------------------------
+
+
+# Who does an action, as the newcomer reads it.
+DONE_BY = {
+    Responsibility.MUNICIPALITY: _l("Your integration office"),
+    Responsibility.PROVIDER: _l("A course provider"),
+    Responsibility.PARTNER: _l("A partner service"),
+}
+# Ticking off progress changes no agreement (see pathway's plan block): the newcomer sees it
+# at once. Any other change of the working copy waits until it is agreed.
+PROGRESS = (*OPEN_STATUSES, ActionStatus.DONE)
+
+
+@dataclass(frozen=True)
+class MyPlanGoal:
+    text: str
+    actions: list[PlannedAction]
+
+
+@dataclass(frozen=True)
+class MyPlan:
+    """The latest agreed version, split by who does what: the newcomer's own actions first."""
+
+    version: PlanVersion
+    mine: list[MyPlanGoal]  # goals with the newcomer's own actions
+    theirs: list[MyPlanGoal]  # goals with what the office and others do
+
+
+def _latest_version(case: Case) -> PlanVersion | None:
+    return db.session.scalar(
+        select(PlanVersion)
+        .join(IntegrationPlan, IntegrationPlan.id == PlanVersion.plan_id)
+        .where(IntegrationPlan.case_id == case.id)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+
+
+def my_plan(case: Case) -> MyPlan | None:
+    """The plan as agreed last, never the caseworker's working copy, with the progress ticked
+    off since; None before a version is agreed (two queries whatever the plan's size)."""
+    version = _latest_version(case)
+    if version is None:
+        return None
+    progress = dict(
+        db.session.execute(
+            select(PlanAction.id, PlanAction.status).where(
+                PlanAction.plan_id == version.plan_id, PlanAction.status.in_(PROGRESS)
+            )
+        ).all()
+    )
+    mine, theirs = [], []
+    for goal in version_goals(version):
+        if goal.cancelled:
+            continue
+        actions = [
+            replace(action, status=progress.get(action.id, action.status))
+            if action.status in PROGRESS
+            else action
+            for action in goal.actions
+            if action.status != ActionStatus.CANCELLED
+        ]
+        own = [a for a in actions if a.responsible == Responsibility.MIGRANT]
+        others = [a for a in actions if a.responsible != Responsibility.MIGRANT]
+        if own or not others:  # a goal without actions yet still shows under "What you do"
+            mine.append(MyPlanGoal(goal.text, own))
+        if others:
+            theirs.append(MyPlanGoal(goal.text, others))
+    return MyPlan(version, mine, theirs)
+
+
+def own_plan_version(user: User, version_id: int) -> PlanVersion | None:
+    """A version of the plan in the newcomer's own file; None for anyone else's, and for
+    staff (who never acknowledge a plan)."""
+    if user.role != Role.MIGRANT:
+        return None
+    return db.session.scalar(
+        select(PlanVersion)
+        .join(IntegrationPlan, IntegrationPlan.id == PlanVersion.plan_id)
+        .join(Case, Case.id == IntegrationPlan.case_id)
+        .where(PlanVersion.id == version_id, Case.account_id == user.id)
     )
 
 
@@ -942,6 +1039,28 @@ def my_data(case: Case, account: User) -> list[ExportSection]:
             else [],
         ),
         _section(
+            "plan",
+            _l("My integration plan"),
+            [
+                ("version", _l("Version")),
+                ("agreed_on", _l("Agreed on")),
+                ("confirmed_at", _l("I confirmed it on")),
+                ("goal", _l("Goal")),
+                ("action", _l("Action")),
+                ("done_by", _l("Who does it")),
+                ("due_on", _l("Due on")),
+                ("status", _l("Status when agreed")),
+            ],
+            _plan_rows(
+                rows(
+                    select(PlanVersion)
+                    .join(IntegrationPlan, IntegrationPlan.id == PlanVersion.plan_id)
+                    .where(IntegrationPlan.case_id == cid)
+                    .order_by(PlanVersion.number)
+                )
+            ),
+        ),
+        _section(
             "messages",
             _l("My messages to the office"),
             [
@@ -974,6 +1093,18 @@ def my_data(case: Case, account: User) -> list[ExportSection]:
         ),
     ]
     return sections
+
+
+def _plan_rows(versions: list[PlanVersion]) -> list[tuple]:
+    """Every agreed version as it was agreed, one row per action (per goal without one)."""
+    return [
+        (version.number, version.agreed_on, version.acknowledged_at, goal.text,
+         action.text if action else None, action.responsible if action else None,
+         action.due_on if action else None, action.status if action else None)
+        for version in versions
+        for goal in version_goals(version)
+        for action in (goal.actions or [None])
+    ]  # fmt: skip
 
 
 # The needs of the skills profile that the portal shows: health and psychosocial support are

@@ -6,6 +6,7 @@ id in any portal URL, so there is nothing of anyone else to ask for.
 
 import json
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -22,13 +23,14 @@ from ..extensions import SortKey, paginate
 from ..i18n import LabelledEnum, format_date, format_datetime, format_list, local_today
 from ..inclusion.services import shared_with_newcomer
 from ..pathway.page import DayListSection, add_day_list
-from ..pathway.services import host_language
+from ..pathway.services import acknowledge_plan, host_language
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services, staff_bp
-from .forms import DoneForm, MessageForm, MyDetailsForm
+from .forms import AcknowledgeForm, DoneForm, MessageForm, MyDetailsForm
 from .models import NewcomerMessage
 
 menu_item("portal.home", _l("My pathway"))
+menu_item("portal.plan", _l("My plan"))
 menu_item("portal.courses", _l("My courses"))
 menu_item("portal.skills", _l("My skills"))
 menu_item("portal.details", _l("My details"))
@@ -62,6 +64,51 @@ def home():
         statuses=statuses,
         next_session=upcoming[0] if upcoming else None,
         locale=str(get_locale()),
+    )
+
+
+# -- my plan ---------------------------------------------------------------------------------
+
+
+def _plan_page(case, form=None):
+    plan = services.my_plan(case)
+    acknowledged = plan.version.acknowledged_at if plan else None
+    return render_template(
+        "portal/plan.html",
+        case=case,
+        plan=plan,
+        # The time of the confirmation on the municipality's clock.
+        confirmed_at=acknowledged.astimezone(ZoneInfo(case.municipality.timezone))
+        if acknowledged
+        else None,
+        done_by=services.DONE_BY,
+        today=case.municipality.today(),
+        form=form or AcknowledgeForm(formdata=None),
+    )
+
+
+@bp.route("/plan")
+@newcomer_only
+def plan():
+    return _plan_page(_own_case())
+
+
+# Every role reaches the view so that staff, like another newcomer, get the 404 of a plan that
+# is not theirs rather than a 403 that says it exists.
+@bp.route("/plan/<int:version_id>/acknowledge", methods=["POST"])
+@allow(*Role)
+def acknowledge(version_id: int):
+    version = services.own_plan_version(current_user, version_id)
+    if version is None:
+        abort(404)
+    account = current_user._get_current_object()
+    form = AcknowledgeForm()
+    return submit_form(
+        form,
+        lambda form: acknowledge_plan(version, account),
+        _("Thank you. Your caseworker can see that you confirmed your plan."),
+        lambda: redirect(url_for("portal.plan")),
+        lambda: _plan_page(_own_case(), form=form),
     )
 
 

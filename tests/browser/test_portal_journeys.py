@@ -53,11 +53,37 @@ def _register_and_enrol(visit, family: str) -> None:
     expect(page.locator("#courses .list-group")).to_contain_text("Living here")
 
 
+def _agree_a_plan(visit) -> None:
+    """On the file's plan pages, the caseworker writes a goal with an action for each side
+    and records that both agreed it today; then goes back to the file."""
+    page, t = visit.page, visit.t
+    file_url = page.url
+    today = datetime.now(BERLIN).date()
+    page.locator("#plan").get_by_role("link", name=t("Start a plan")).click()
+    visit.field("Goal").fill("Pracjuvaty medsestroju")
+    page.get_by_role("button", name=t("Add the goal")).click()
+    for text, who, days in (("Dokumenty z dyplomom", "The newcomer", 10),
+                            ("Termin u konsultaciji", "The municipality", 20)):  # fmt: skip
+        page.get_by_role("link", name=t("Add an action")).click()
+        visit.field("Action to take").fill(text)
+        visit.field("Who does it").select_option(label=t(who))
+        visit.field("Due on").fill((today + timedelta(days=days)).isoformat())
+        page.get_by_role("button", name=t("Save the action")).click()
+        expect(page.locator("#goals")).to_contain_text(text)
+    visit.field("Agreed on").fill(today.isoformat())
+    page.get_by_role("button", name=t("Record the agreement")).click()
+    expect(page.locator("#versions")).to_contain_text(
+        local_digits_in(visit.locale, t("Version %(number)s", number=1))
+    )
+    page.goto(file_url)
+
+
 def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone_visit, tmp_path):
     visit = phone_visit
     page, t = visit.page, visit.t
     family = f"Koval-{uuid.uuid4().hex[:6]}"
     _register_and_enrol(visit, family)
+    _agree_a_plan(visit)
 
     # The letter: in the newcomer's language, then German (Lindenau's), QR code and code.
     visit.field("The newcomer's e-mail address").fill(f"olena.{family.lower()}@example.org")
@@ -93,6 +119,26 @@ def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone
     expect(current).to_contain_text(t("You are here"))
     expect(page.locator("#now-title")).to_have_text(t("What I do now"))
     visit.check("portal-home")
+
+    # Their plan: their own action first, then the office's; they confirm it.
+    visit.go_to("My plan")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("My plan"))
+    mine, theirs = (
+        page.locator("section", has=page.locator("#mine-title")),
+        page.locator("section", has=page.locator("#theirs-title")),
+    )
+    expect(mine).to_contain_text("Dokumenty z dyplomom")
+    expect(theirs).to_contain_text("Termin u konsultaciji")
+    expect(theirs).to_contain_text(t("Who: %(who)s", who=t("Your integration office")))
+    visit.check("portal-plan")
+    page.get_by_role("button", name=t("I have read my plan and I agree")).click()
+    today = datetime.now(BERLIN).date()
+    confirmed = page.locator("#confirm")
+    expect(confirmed).to_contain_text(
+        local_digits_in(visit.locale, format_date(today, "long", locale=visit.locale))
+    )
+    expect(page.get_by_role("button", name=t("I have read my plan and I agree"))).to_have_count(0)
+    visit.check("portal-plan-confirmed")
 
     # The Tuesday class, with its day, time and place, and the calendar file.
     visit.go_to("My courses")

@@ -285,6 +285,16 @@ def full_file(app, newcomer, make_user, make_case, municipality, today):
             case, MessageTopic.QUALIFICATIONS, "My diploma is from 2016.", newcomer.account
         )
         send_message(other.case, MessageTopic.OTHER, "OTHER-PERSON-MESSAGE", other.account)
+        pathway.add_goal(other.case, "OTHER-PERSON-GOAL", worker)
+        other_plan = pathway.agree_plan(other.case, today, worker)
+        goal = pathway.add_goal(case, "Work as a nurse", worker)
+        pathway.add_action(
+            case,
+            goal,
+            pathway.ActionData("Send the diploma", pathway.Responsibility.MIGRANT, today),
+            worker,
+        )
+        pathway.agree_plan(case, today, worker)
         db.session.commit()
     return {
         "newcomer": newcomer,
@@ -295,6 +305,7 @@ def full_file(app, newcomer, make_user, make_case, municipality, today):
         "cancelled": upcoming,
         "diploma": diploma,
         "child": child,
+        "other_plan": other_plan.id,
         "sessions": [s for s in sessions if s.date >= today and isinstance(s, CourseSession)],
     }
 
