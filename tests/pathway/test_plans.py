@@ -285,6 +285,8 @@ def test_overdue_follows_the_municipalitys_midnight_not_the_servers(
     before = datetime(2026, 12, 1, 10, 59, tzinfo=UTC)
     after = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
     with time_machine.travel(before, tick=False):
+        # Signed in at that moment: a session cookie signed later is refused as from the future.
+        auth.login(caseworker)
         case = make_case(caseworker=caseworker, family_name="Aroha")
         goal = services.add_goal(case, "Work", caseworker)
         _action(case, goal, "Due today in Auckland", caseworker, date(2026, 12, 1))

@@ -444,6 +444,8 @@ def test_a_referral_is_late_from_midnight_in_the_municipalitys_time_zone(
     before = datetime(2026, 12, 1, 10, 59, tzinfo=UTC)
     after = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
     with time_machine.travel(before, tick=False):
+        # Signed in at that moment: a session cookie signed later is refused as from the future.
+        auth.login(caseworker)
         local_today = municipality.today()
         case = make_case(caseworker=caseworker, family_name="Expectedtoday")
         with app.test_request_context():
