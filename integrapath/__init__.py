@@ -69,9 +69,13 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_token: str):
         from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
 
+        # With the municipality: every page reads its time zone and name, one query fewer.
         return db.session.scalar(
-            select(User).where(User.session_token == session_token, User.active.is_(True))
+            select(User)
+            .options(joinedload(User.municipality))
+            .where(User.session_token == session_token, User.active.is_(True))
         )
 
 

@@ -726,6 +726,8 @@ def _seed_plans(municipality: Municipality, spec: dict) -> None:
                     pathway.set_action_status(
                         case, stored, ActionStatus(statuses[action.text]), caseworker
                     )
+
+
 def _seed_partners(municipality: Municipality, spec: dict) -> None:
     """The municipality's partner services, and a few referrals of the caseworker's files:
     one still without an answer after its date, one waiting, one accepted."""

@@ -3,7 +3,7 @@
 import unicodedata
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,9 +46,11 @@ def locale_for_language(code: str | None) -> str | None:
     return code if code in SUPPORTED_LOCALES else None
 
 
-def locale_choices() -> list[tuple[str, str]]:
-    """Return ``(code, native name)`` pairs for select fields and the switcher."""
-    return [(code, locale_name(code)) for code in SUPPORTED_LOCALES]
+@cache
+def locale_choices() -> tuple[tuple[str, str], ...]:
+    """Return ``(code, native name)`` pairs for select fields and the switcher (built once:
+    every page's language menu shows them)."""
+    return tuple((code, locale_name(code)) for code in SUPPORTED_LOCALES)
 
 
 def select_locale() -> str:

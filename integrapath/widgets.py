@@ -38,7 +38,7 @@ class OptionListSelect(Select):
         return Markup(select)  # noqa: S704 - values and labels escaped above
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)  # a few dozen lists in each language
 def rendered_options(choices: tuple[tuple[str, str], ...]) -> str:
     """Return the ``<option>`` elements of ``(value, label)`` pairs, escaped."""
     return "".join(

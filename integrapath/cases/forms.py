@@ -22,6 +22,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import Select
 
 from ..errors import RuleBroken, show_on_form
 from ..forms import optional_int, phone_number
@@ -181,6 +182,13 @@ class CaseForm(FlaskForm):
 class CaseloadFilterForm(FlaskForm):
     class Meta:
         csrf = False
+
+        def render_field(self, field, render_kw):
+            # A dozen selects on every caseload page, with the ones other domains add: their
+            # options are rendered once per language and list, like the long lists.
+            if type(field.widget) is Select:
+                return OptionListSelect(multiple=field.widget.multiple)(field, **render_kw)
+            return super().render_field(field, render_kw)
 
     q = StringField(
         _l("Name, reference or permit number"), validators=[Optional(), Length(max=100)]

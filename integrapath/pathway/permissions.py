@@ -21,6 +21,8 @@ def can_view_plan(user, case) -> bool:
 def can_edit_plan(user, case) -> bool:
     """The caseworkers who may edit the file, while it is open."""
     return can_edit_case(user, case) and case.status == CaseStatus.ACTIVE
+
+
 # -- referrals --------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from ..assessments.models import (
     CefrLevel,
     EducationEntry,
     EmploymentStatus,
+    LanguageStanding,
     Qualification,
     RecognitionState,
     SkillsProfile,
@@ -211,7 +212,13 @@ def met_condition(rule: MilestoneRule, language: str, milestone_id: int | None =
         return plan_agreed_condition()
     if rule in (MilestoneRule.LANGUAGE_A1, MilestoneRule.LANGUAGE_A2, MilestoneRule.LANGUAGE_B1):
         level = CefrLevel(rule.value.removeprefix("language_"))
-        return Case.id.in_(at_least_in_every_skill(language, level))
+        # Correlated: one primary-key probe per case in the stage, where ``IN`` hashed every
+        # standing of the register on each count, whatever the caseload's size.
+        return (
+            at_least_in_every_skill(language, level)
+            .where(LanguageStanding.case_id == Case.id)
+            .exists()
+        )
     if rule == MilestoneRule.NEEDS_ASSESSED:
         return sa.exists().where(SkillsProfile.case_id == Case.id)
     if rule == MilestoneRule.SKILLS_PROFILE:
