@@ -11,6 +11,10 @@ REGIONAL_LOCALES := fa_AF
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
+# One test process per core (pytest-xdist), each test module whole in one of them so that a
+# module's served app and fixtures are built once; `PYTEST_WORKERS=` runs in one process.
+PYTEST_WORKERS ?= -n auto --dist loadfile
+
 CHROMIUM ?= /usr/bin/chromium
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 # Node tools, installed together (a second `npm install --no-save` removes the first's).
@@ -38,7 +42,7 @@ run: $(STAMP) assets
 test: $(STAMP) browser-deps node-tools assets
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the browser tests (never `playwright install`: it downloads).
 browser-deps:

@@ -22,11 +22,33 @@ from integrapath.extensions import db
 from integrapath.security import Role
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# Under pytest-xdist each worker process gets a database of its own next to the given one
+# (``test`` -> ``test_gw0``), published in the environment for the modules that read it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 PASSWORD = "correct-horse-battery"
 # Cheap hashing keeps the suite fast; one test checks the production default separately.
 FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def worker_database(url: str, worker: str) -> str:
+    """Create (once) and return the URL of ``worker``'s own database beside ``url``'s."""
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+if POSTGRES_URL and WORKER:
+    POSTGRES_URL = os.environ["TEST_DATABASE_URL"] = worker_database(POSTGRES_URL, WORKER)
 
 
 def pytest_report_header(config):
