@@ -114,7 +114,11 @@ def live_server_url(tmp_path_factory):
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker stuck on a busy machine
+            server.kill()
+            server.wait()
         log.close()
 
 
@@ -130,9 +134,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
+    from tests.browser.pages import MEASURED
+
     report = yield
     setattr(item, f"report_{report.when}", report)
+    if report.when == "teardown":
+        # Measurements travel with the report, so that the process printing the summary
+        # (pytest-xdist's controller) has every worker's.
+        report.user_properties.extend(("page weight", entry) for entry in MEASURED.items())
+        MEASURED.clear()
     return report
+
+
+_weights: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report):
+    _weights.update(value for key, value in report.user_properties if key == "page weight")
 
 
 def save_evidence_if_failed(node, page) -> None:
@@ -201,9 +219,7 @@ def dari_phone_visit(request, browser, base_url):
 
 
 def pytest_terminal_summary(terminalreporter):
-    from tests.browser.pages import MEASURED
-
-    if MEASURED:
+    if _weights:
         terminalreporter.section("page weights (bytes on the wire) and slow-3G load times")
-        for name, measured in sorted(MEASURED.items()):
+        for name, measured in sorted(_weights.items()):
             terminalreporter.write_line(f"{name:<40} {measured}")
