@@ -55,7 +55,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
