@@ -240,6 +240,8 @@ def test_activation_page_speaks_the_invitees_language(app, client, make_user):
         ("ar-SY", "ar"),
         ("xx,uk;q=0.8", "uk"),
         ("de-AT", "de"),
+        ("tr-CY", "tr"),
+        ("ru-UA,uk;q=0.8", "ru"),
     ],
 )
 def test_browser_languages_are_matched_by_region_then_main_tag_and_dari_is_its_own(
@@ -247,6 +249,30 @@ def test_browser_languages_are_matched_by_region_then_main_tag_and_dari_is_its_o
 ):
     page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
     assert f'lang="{locale}"' in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "names"),
+    [
+        ("tr", {"SY": "Suriye", "AF": "Afganistan", "ar": "Arapça", "uk": "Ukraynaca"}),
+        ("ru", {"SY": "Сирия", "AF": "Афганистан", "ar": "арабский", "uk": "украинский"}),
+    ],
+)
+def test_country_and_language_names_come_from_cldr_in_turkish_and_russian(app, locale, names):
+    from flask_babel import force_locale
+
+    from integrapath.i18n import country_name, language_name
+
+    with app.test_request_context(), force_locale(locale):
+        got = {code: (country_name if code.isupper() else language_name)(code) for code in names}
+    assert got == names
+
+
+def test_turkish_and_russian_are_offered_by_their_own_names(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'value="tr" lang="tr">Türkçe</button>' in page
+    assert 'value="ru" lang="ru">Русский</button>' in page
+    assert "Войти" in client.get("/login", headers={"Accept-Language": "ru"}).get_data(as_text=True)
 
 
 # -- Dari: its own locale, falling back to Persian --------------------------------------------
@@ -282,6 +308,8 @@ def test_a_files_language_gives_the_portal_locale(language, locale):
         ("ar", "3 يونيو 2026", "1,234.5"),  # CLDR: Arabic uses Latin digits by default
         ("fa", "۳ ژوئن ۲۰۲۶", "۱٬۲۳۴٫۵"),
         ("fa_AF", "۳ جون ۲۰۲۶", "۱٬۲۳۴٫۵"),  # Dari month names
+        ("tr", "3 Haziran 2026", "1.234,5"),
+        ("ru", "3 июня 2026\u202fг.", "1\u00a0234,5"),  # genitive month; CLDR's no-break spaces
     ],
 )
 def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, long_date, number):
@@ -298,7 +326,8 @@ def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, l
 @pytest.mark.parametrize(
     ("locale", "joined"),
     [("en", "Arabic, Dari, and Pashto"), ("de", "Arabic, Dari und Pashto"),
-     ("ar", "Arabic وDari وPashto")],
+     ("ar", "Arabic وDari وPashto"), ("tr", "Arabic, Dari ve Pashto"),
+     ("ru", "Arabic, Dari и Pashto")],
 )  # fmt: skip
 def test_lists_of_words_are_joined_with_the_locales_own_commas_and_and(app, locale, joined):
     from flask_babel import force_locale
