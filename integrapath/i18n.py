@@ -17,12 +17,14 @@ from flask_login import current_user
 
 # Code -> nothing else: names come from Babel so they are right in every language.
 # ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
-SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF")
+# Pashto (``ps``) and Sorani Kurdish (``ckb``) are written right to left like Arabic.
+SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "ps", "ckb")
 SESSION_KEY = "locale"
 # Language codes without a locale of their own: Dari (ISO 639-3 ``prs``) is ``fa_AF``.
 LOCALE_ALIASES = {"prs": "fa_AF"}
 # The digits of CLDR's numbering systems that our locales use by default (Babel knows a
-# locale's numbering system by name, e.g. ``arabext`` for Persian and Dari, not its digits).
+# locale's numbering system by name, e.g. ``arabext`` for Persian, Dari and Pashto, ``arab``
+# for Sorani Kurdish, not its digits).
 NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
 
 
@@ -154,7 +156,8 @@ def _digit_table(code: str) -> dict[int, str]:
 
 
 def local_digits(value) -> str:
-    """Write a value with the current locale's digits (۲۰۲۶ in Persian and Dari, as CLDR says).
+    """Write a value with the current locale's digits (۲۰۲۶ in Persian, Dari and Pashto,
+    ٢٠٢٦ in Sorani Kurdish, as CLDR says).
 
     For numbers that are not amounts (years, stage numbers); amounts go through
     ``format_number``. Identifiers (references, permit numbers) keep their Latin digits.
