@@ -26,6 +26,12 @@ LOCALE_ALIASES = {"prs": "fa_AF"}
 # locale's numbering system by name, e.g. ``arabext`` for Persian, Dari and Pashto, ``arab``
 # for Sorani Kurdish, not its digits).
 NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
+# Stylesheets of vendored fonts, linked only for the locales whose letters common system
+# fonts lack (DejaVu Sans has no Pashto ۍ): static paths, one per locale.
+LOCALE_FONTS = {
+    "ps": "vendor/noto-sans-arabic/noto-sans-arabic.css",
+    "ckb": "vendor/noto-sans-arabic/noto-sans-arabic.css",
+}
 
 
 def locale_name(code: str) -> str:
@@ -110,6 +116,11 @@ def today_in(timezone: str) -> date:
 def local_today() -> date:
     """Return today in the time zone of the request (the signed-in user's municipality)."""
     return today_in(str(get_timezone()))
+
+
+def locale_font_stylesheet() -> str | None:
+    """Return the static path of the font stylesheet the current locale needs, if any."""
+    return LOCALE_FONTS.get(str(get_locale()))
 
 
 def text_direction() -> str:
@@ -227,6 +238,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale,
         text_direction=text_direction,
+        locale_font_stylesheet=locale_font_stylesheet,
         locale_choices=locale_choices,
         html_lang=html_lang,
         country_name=country_name,
