@@ -22,15 +22,17 @@ def _letters(locale: str) -> set[str]:
     return {c for c in text if "ARABIC" in unicodedata.name(c, "") and not c.isspace()}
 
 
-def _glyphs() -> set[int]:
-    return set(TTFont(NOTO_ARABIC / "noto-sans-arabic-subset.woff2").getBestCmap())
+def _glyphs(weight: int) -> set[int]:
+    return set(TTFont(NOTO_ARABIC / f"noto-sans-arabic-{weight}.woff2").getBestCmap())
 
 
+@pytest.mark.parametrize("weight", [400, 700])
 @pytest.mark.parametrize(("locale", "named"), [("ps", PASHTO_LETTERS), ("ckb", SORANI_LETTERS)])
-def test_the_vendored_font_has_every_letter_of_the_catalog(locale, named):
+def test_the_vendored_font_has_every_letter_of_the_catalog(locale, named, weight):
     letters = _letters(locale) | set(named)
     assert len(letters) > 40
-    assert sorted(c for c in letters if ord(c) not in _glyphs()) == []
+    glyphs = _glyphs(weight)
+    assert sorted(c for c in letters if ord(c) not in glyphs) == []
 
 
 def test_the_font_comes_with_its_licence_and_is_loaded_for_pashto_and_sorani_only():
@@ -38,7 +40,8 @@ def test_the_font_comes_with_its_licence_and_is_loaded_for_pashto_and_sorani_onl
     assert set(LOCALE_FONTS) == {"ps", "ckb"} and set(LOCALE_FONTS) <= set(SUPPORTED_LOCALES)
     for path in LOCALE_FONTS.values():
         css = (STATIC / path).read_text(encoding="utf-8")
-        assert 'url("noto-sans-arabic-subset.woff2")' in css
+        assert 'url("noto-sans-arabic-400.woff2")' in css
+        assert 'url("noto-sans-arabic-700.woff2")' in css
         assert "--bs-body-font-family" in css
 
 
