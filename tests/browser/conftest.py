@@ -179,16 +179,18 @@ class Translator:
         return self.catalog.ngettext(singular, plural, num) % {"num": num, **values}
 
 
-SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
+# English, Arabic and Pashto (right to left, its own digits and a vendored font).
+SETTINGS = [(locale, viewport) for locale in ("en", "ar", "ps") for viewport in VIEWPORTS]
 
 
 @pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
 def visit(request, browser, base_url):
-    """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+    """A fresh browser at desktop or phone size, for a person reading English, Arabic or
+    Pashto."""
     yield from _visit(request, browser, base_url, *request.param)
 
 
-@pytest.fixture(params=["en", "ar"])
+@pytest.fixture(params=["en", "ar", "ps"])
 def visit_without_javascript(request, browser, base_url):
     """A phone whose browser runs no script (switched off, or a data-saving proxy)."""
     yield from _visit(request, browser, base_url, request.param, "phone", javascript=False)
@@ -206,9 +208,9 @@ def _visit(request, browser, base_url, locale, viewport, javascript=True):
     context.close()
 
 
-@pytest.fixture(params=["en", "ar"])
+@pytest.fixture(params=["en", "ar", "ps"])
 def phone_visit(request, browser, base_url):
-    """A 360 px phone, for a person reading English or Arabic."""
+    """A 360 px phone, for a person reading English, Arabic or Pashto."""
     yield from _visit(request, browser, base_url, request.param, "phone")
 
 
