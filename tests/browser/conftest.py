@@ -16,8 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from babel import Locale
 
-from integrapath.i18n import load_translations
+from integrapath.i18n import NATIVE_DIGITS, load_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -165,18 +166,32 @@ def save_evidence_if_failed(node, page) -> None:
 
 
 class Translator:
-    """Look up what a person sees in a locale, from the compiled catalogs."""
+    """Look up what a person sees in a locale, from the compiled catalogs.
+
+    Numbers filled in come out in the locale's digits, as the app writes them (Persian digits
+    in Persian and Pashto, Arabic-Indic ones in Sorani Kurdish); ``digits`` converts others,
+    such as CEFR levels (A۲).
+    """
 
     def __init__(self, locale: str):
         self.locale = locale
         self.catalog = load_translations(ROOT / "translations", locale)  # as the app does
+        digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+        self._digits = str.maketrans("0123456789", digits) if digits else {}
+
+    def digits(self, text: str) -> str:
+        return str(text).translate(self._digits)
+
+    def _values(self, values: dict) -> dict:
+        return {k: self.digits(v) if isinstance(v, int) else v for k, v in values.items()}
 
     def __call__(self, message: str, **values) -> str:
         text = self.catalog.gettext(message)
-        return text % values if values else text
+        return text % self._values(values) if values else text
 
     def plural(self, singular: str, plural: str, num: int, **values) -> str:
-        return self.catalog.ngettext(singular, plural, num) % {"num": num, **values}
+        text = self.catalog.ngettext(singular, plural, num)
+        return text % self._values({"num": num, **values})
 
 
 # English, Arabic and Pashto (right to left, its own digits and a vendored font).
