@@ -17,13 +17,21 @@ from flask_login import current_user
 
 # Code -> nothing else: names come from Babel so they are right in every language.
 # ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
-SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "tr", "ru")
+# Pashto (``ps``) and Sorani Kurdish (``ckb``) are written right to left like Arabic.
+SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "tr", "ru", "ps", "ckb")
 SESSION_KEY = "locale"
 # Language codes without a locale of their own: Dari (ISO 639-3 ``prs``) is ``fa_AF``.
 LOCALE_ALIASES = {"prs": "fa_AF"}
 # The digits of CLDR's numbering systems that our locales use by default (Babel knows a
-# locale's numbering system by name, e.g. ``arabext`` for Persian and Dari, not its digits).
+# locale's numbering system by name, e.g. ``arabext`` for Persian, Dari and Pashto, ``arab``
+# for Sorani Kurdish, not its digits).
 NATIVE_DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
+# Stylesheets of vendored fonts, linked only for the locales whose letters common system
+# fonts lack (DejaVu Sans has no Pashto ۍ): static paths, one per locale.
+LOCALE_FONTS = {
+    "ps": "vendor/noto-sans-arabic/noto-sans-arabic.css",
+    "ckb": "vendor/noto-sans-arabic/noto-sans-arabic.css",
+}
 
 
 def locale_name(code: str) -> str:
@@ -110,6 +118,11 @@ def local_today() -> date:
     return today_in(str(get_timezone()))
 
 
+def locale_font_stylesheet() -> str | None:
+    """Return the static path of the font stylesheet the current locale needs, if any."""
+    return LOCALE_FONTS.get(str(get_locale()))
+
+
 def text_direction() -> str:
     """Return ``rtl`` or ``ltr`` for the current locale."""
     return get_locale().text_direction
@@ -154,7 +167,8 @@ def _digit_table(code: str) -> dict[int, str]:
 
 
 def local_digits(value) -> str:
-    """Write a value with the current locale's digits (۲۰۲۶ in Persian and Dari, as CLDR says).
+    """Write a value with the current locale's digits (۲۰۲۶ in Persian, Dari and Pashto,
+    ٢٠٢٦ in Sorani Kurdish, as CLDR says).
 
     For numbers that are not amounts (years, stage numbers); amounts go through
     ``format_number``. Identifiers (references, permit numbers) keep their Latin digits.
@@ -224,6 +238,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale,
         text_direction=text_direction,
+        locale_font_stylesheet=locale_font_stylesheet,
         locale_choices=locale_choices,
         html_lang=html_lang,
         country_name=country_name,

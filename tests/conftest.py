@@ -388,9 +388,10 @@ PAGES = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def every_page(app, auth, client, make_user, make_case, make_partner, municipality):
-    """Render every page of every role, in Arabic (the harder, right-to-left case).
+@pytest.fixture(params=["ar", "ps"])
+def every_page(request, app, auth, client, make_user, make_case, make_partner, municipality):
+    """Render every page of every role, in Arabic and in Pashto (the harder, right-to-left
+    cases; Pashto also with its own digits and font).
 
     Returns ``{name: html}``; the file has a note, a sensitive flag and a referral without
     answer after its date, so all sections and the day's lists show.
@@ -403,15 +404,17 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
     from tests.courses.seeds import running_course
     from tests.pathway.plans import seeded_plan
 
+    locale = request.param
+    browser = {"Accept-Language": locale}
     pages = {
-        "login": client.get("/login").get_data(as_text=True),
-        "code": client.get("/code").get_data(as_text=True),
+        "login": client.get("/login", headers=browser).get_data(as_text=True),
+        "code": client.get("/code", headers=browser).get_data(as_text=True),
     }
     course = running_course(make_user, make_case)
     partner = make_partner(municipality)
     for role, paths in PAGES.items():
         extra = {"organisation_id": course.organisation_id} if role == Role.PROVIDER else {}
-        user = make_user(role, preferred_locale="ar", **extra)
+        user = make_user(role, preferred_locale=locale, **extra)
         case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
         add_note(case, NoteCategory.GENERAL, "a note", user)
         if role == Role.CASEWORKER:

@@ -134,16 +134,22 @@ def test_regional_catalog_holds_only_what_differs_from_its_language(locale):
     assert (stale, same) == ([], [])
 
 
-@pytest.mark.parametrize("locale", ["fa", "fa_AF"])
-def test_persian_and_dari_catalogs_write_persian_digits(locale):
+# CLDR's default digits: Persian (arabext) for Persian, Dari and Pashto; Arabic-Indic (arab)
+# for Sorani Kurdish. Arabic itself writes Latin digits.
+NATIVE_DIGIT_LOCALES = {"fa": "۰-۹", "fa_AF": "۰-۹", "ps": "۰-۹", "ckb": "٠-٩"}
+
+
+@pytest.mark.parametrize("locale", sorted(NATIVE_DIGIT_LOCALES))
+def test_catalogs_write_the_locales_own_digits(locale):
     """Latin digits stay only in technical names; placeholders are filled in at run time."""
-    latin = []
+    wrong = "[0-9]" + ("|[٠-٩]" if NATIVE_DIGIT_LOCALES[locale] == "۰-۹" else "|[۰-۹]")
+    found = []
     for msgid, strings in translations(locale).items():
         for text in strings:
             rest = re.sub(r"%\(\w+\)[sd]|UTF-8", "", text)
-            if re.search("[0-9]", rest):
-                latin.append((msgid, text))
-    assert latin == []
+            if re.search(wrong, rest):
+                found.append((msgid, text))
+    assert found == []
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
@@ -152,6 +158,12 @@ def test_html_has_the_language_and_direction_of_the_locale(client, locale):
     direction = Locale.parse(locale).text_direction
     assert f'<html lang="{locale.replace("_", "-")}" dir="{direction}">' in page
     assert ("bootstrap.rtl.purged.min." in page) == (direction == "rtl")
+
+
+@pytest.mark.parametrize("locale", ["ps", "ckb"])
+def test_pashto_and_sorani_pages_are_right_to_left(client, locale):
+    page = client.get("/login", headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert f'<html lang="{locale}" dir="rtl">' in page
 
 
 def _switch(client, locale, next_path="/login"):
@@ -310,6 +322,8 @@ def test_a_files_language_gives_the_portal_locale(language, locale):
         ("fa_AF", "۳ جون ۲۰۲۶", "۱٬۲۳۴٫۵"),  # Dari month names
         ("tr", "3 Haziran 2026", "1.234,5"),
         ("ru", "3 июня 2026\u202fг.", "1\u00a0234,5"),  # genitive month; CLDR's no-break spaces
+        ("ps", "۳ جون ۲۰۲۶", "۱٬۲۳۴٫۵"),  # Pashto: Persian digits, as CLDR says
+        ("ckb", "٣ی حوزەیرانی ٢٠٢٦", "١٬٢٣٤٫٥"),  # Sorani Kurdish: Arabic-Indic digits
     ],
 )
 def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, long_date, number):
@@ -317,10 +331,11 @@ def test_dates_and_numbers_use_the_locales_digits_and_month_names(app, locale, l
 
     from integrapath.i18n import format_date, format_number, local_digits
 
+    year = {"fa": "۲۰۱۹", "fa_AF": "۲۰۱۹", "ps": "۲۰۱۹", "ckb": "٢٠١٩"}.get(locale, "2019")
     with app.test_request_context(), force_locale(locale):
         assert format_date(date(2026, 6, 3), "long") == long_date
         assert format_number(1234.5) == number
-        assert local_digits(2019) == ("۲۰۱۹" if locale.startswith("fa") else "2019")
+        assert local_digits(2019) == year
 
 
 @pytest.mark.parametrize(
@@ -366,8 +381,18 @@ def _text_outside_ltr(html: str) -> str:
     return " ".join(parser.parts)
 
 
-@pytest.mark.parametrize("locale", ["fa", "fa_AF"])
-def test_persian_and_dari_portal_has_no_latin_digits(auth, client, make_user, make_case, locale):
+PORTAL_PERMIT_DATES = {
+    "fa": ("۲۱ اوت ۲۰۲۷", "۱۲۳۴۵"),
+    "fa_AF": ("۲۱ اگست ۲۰۲۷", "۱۲۳۴۵"),
+    "ps": ("۲۱ اګست ۲۰۲۷", "۱۲۳۴۵"),
+    "ckb": ("٢١ی ئابی ٢٠٢٧", "١٢٣٤٥"),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(PORTAL_PERMIT_DATES))
+def test_portal_has_no_latin_digits_where_cldr_writes_others(
+    auth, client, make_user, make_case, locale
+):
     from integrapath.extensions import db
 
     newcomer = make_user(Role.MIGRANT, preferred_locale=locale, full_name="Farid Rahimi")
@@ -380,8 +405,9 @@ def test_persian_and_dari_portal_has_no_latin_digits(auth, client, make_user, ma
     auth.login(newcomer)
     page = client.get("/my/").get_data(as_text=True)
     text = _text_outside_ltr(page)
-    assert "۲۱ اگست ۲۰۲۷" in text if locale == "fa_AF" else "۲۱ اوت ۲۰۲۷" in text
-    assert all(digit in text for digit in "۱۲۳۴۵")  # the five stage numbers
+    permit_date, stage_digits = PORTAL_PERMIT_DATES[locale]
+    assert permit_date in text
+    assert all(digit in text for digit in stage_digits)  # the five stage numbers
     assert re.findall(r".{0,30}[0-9]+", text) == []
     assert case.reference in page  # identifiers keep their Latin digits
 

@@ -16,8 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from babel import Locale
 
-from integrapath.i18n import load_translations
+from integrapath.i18n import NATIVE_DIGITS, load_translations
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -165,30 +166,46 @@ def save_evidence_if_failed(node, page) -> None:
 
 
 class Translator:
-    """Look up what a person sees in a locale, from the compiled catalogs."""
+    """Look up what a person sees in a locale, from the compiled catalogs.
+
+    Numbers filled in come out in the locale's digits, as the app writes them (Persian digits
+    in Persian and Pashto, Arabic-Indic ones in Sorani Kurdish); ``digits`` converts others,
+    such as CEFR levels (A۲).
+    """
 
     def __init__(self, locale: str):
         self.locale = locale
         self.catalog = load_translations(ROOT / "translations", locale)  # as the app does
+        digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+        self._digits = str.maketrans("0123456789", digits) if digits else {}
+
+    def digits(self, text: str) -> str:
+        return str(text).translate(self._digits)
+
+    def _values(self, values: dict) -> dict:
+        return {k: self.digits(v) if isinstance(v, int) else v for k, v in values.items()}
 
     def __call__(self, message: str, **values) -> str:
         text = self.catalog.gettext(message)
-        return text % values if values else text
+        return text % self._values(values) if values else text
 
     def plural(self, singular: str, plural: str, num: int, **values) -> str:
-        return self.catalog.ngettext(singular, plural, num) % {"num": num, **values}
+        text = self.catalog.ngettext(singular, plural, num)
+        return text % self._values({"num": num, **values})
 
 
-SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
+# English, Arabic and Pashto (right to left, its own digits and a vendored font).
+SETTINGS = [(locale, viewport) for locale in ("en", "ar", "ps") for viewport in VIEWPORTS]
 
 
 @pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
 def visit(request, browser, base_url):
-    """A fresh browser at desktop or phone size, for a person reading English or Arabic."""
+    """A fresh browser at desktop or phone size, for a person reading English, Arabic or
+    Pashto."""
     yield from _visit(request, browser, base_url, *request.param)
 
 
-@pytest.fixture(params=["en", "ar"])
+@pytest.fixture(params=["en", "ar", "ps"])
 def visit_without_javascript(request, browser, base_url):
     """A phone whose browser runs no script (switched off, or a data-saving proxy)."""
     yield from _visit(request, browser, base_url, request.param, "phone", javascript=False)
@@ -206,9 +223,9 @@ def _visit(request, browser, base_url, locale, viewport, javascript=True):
     context.close()
 
 
-@pytest.fixture(params=["en", "ar"])
+@pytest.fixture(params=["en", "ar", "ps"])
 def phone_visit(request, browser, base_url):
-    """A 360 px phone, for a person reading English or Arabic."""
+    """A 360 px phone, for a person reading English, Arabic or Pashto."""
     yield from _visit(request, browser, base_url, request.param, "phone")
 
 

@@ -43,7 +43,7 @@ def _record_level(visit, level: str, source: str, days_ago: int, certificate: st
     german = Locale.parse(visit.locale).languages["de"]
     _in(section, visit, "Language").select_option(label=german)
     _in(section, visit, "Skill").select_option(label=t("All five skills"))
-    _in(section, visit, "Level").select_option(label=level)
+    _in(section, visit, "Level").select_option(label=t.digits(level))
     day = today_in("Europe/Berlin") - timedelta(days=days_ago)
     _in(section, visit, "Date").fill(day.isoformat())
     _in(section, visit, "Source").select_option(label=t(source))
@@ -65,12 +65,12 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
 
     # Three assessments: the grid always shows the latest, the chart draws the history.
     _record_level(visit, "A1", "Placement test", 300)
-    assert _grid_levels(page) == ["A1"] * 5
+    assert _grid_levels(page) == [t.digits("A1")] * 5
     _record_level(visit, "A2", "Course exam", 120)
-    assert _grid_levels(page) == ["A2"] * 5
+    assert _grid_levels(page) == [t.digits("A2")] * 5
     expect(page.locator("#languages polyline")).to_have_count(5)
     _record_level(visit, "B1", "Certified exam", 10, certificate="DTZ-2026-0042")
-    assert _grid_levels(page) == ["B1"] * 5
+    assert _grid_levels(page) == [t.digits("B1")] * 5
     expect(page.locator("#languages svg[role=img]")).to_have_count(1)
     page.locator("#languages summary").first.click()  # the chart's data as a table
     certified = page.locator("#languages").get_by_text("DTZ-2026-0042")
@@ -148,7 +148,7 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
     visit.field("Caseworker").select_option(label=t("All caseworkers"))
     page.get_by_text(t("More filters and sorting")).click()
     visit.field("Language level in").select_option(label=Locale.parse(visit.locale).languages["de"])
-    visit.field("Level from").select_option(label="B1")
+    visit.field("Level from").select_option(label=visit.t.digits("B1"))
     visit.field("Employment and education").select_option(label=t("Unemployed and seeking work"))
     visit.field("Occupation (ISCO-08 major group)").select_option(value="2")
     page.get_by_role("button", name=t("Search"), exact=True).click()

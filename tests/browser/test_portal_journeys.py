@@ -1,7 +1,9 @@
-"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian and in Persian
-(right to left): the caseworker prints the letter, the newcomer types its code, reads where
-they stand, finds next Tuesday's class and takes it into their calendar, and downloads their
-data. Every page passes the harness's checks (lang and dir, one h1, axe, focus, weight, no JS).
+"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian, and in Persian,
+Pashto and Sorani Kurdish (right to left, each with its own digits): the caseworker prints the
+letter, the newcomer types its code, reads where they stand, finds next Tuesday's class and
+takes it into their calendar, and downloads their data. Every page passes the harness's checks
+(lang and dir, one h1, axe, focus, weight, no JS), is no wider than the phone, and in Pashto
+and Sorani is drawn with the vendored Arabic-script font.
 """
 
 import json
@@ -17,17 +19,46 @@ from babel import Locale
 from babel.dates import format_date
 from playwright.sync_api import expect
 
+from integrapath.i18n import LOCALE_FONTS, NATIVE_DIGITS
 from tests.browser.conftest import _visit
 from tests.browser.pages import LANGUAGE_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")  # Lindenau's time zone (the demo data)
 PASSPHRASE = "tea with mint at nine"
+# The demo's civic course is taught in German, Arabic, Persian and Ukrainian: the Pashto
+# reader also speaks Dari (Persian), the Sorani reader Arabic.
+ALSO_SPEAKS = {"ps": "fa", "ckb": "ar"}
 
 
-@pytest.fixture(params=["uk", "fa"])
+@pytest.fixture(params=["uk", "fa", "ps", "ckb"])
 def phone_visit(request, browser, base_url):
-    """A newcomer's phone, 360 px wide, in Ukrainian or in Persian."""
-    yield from _visit(request, browser, base_url, request.param, "phone")
+    """A newcomer's phone, 360 px wide, in Ukrainian, Persian, Pashto or Sorani Kurdish."""
+    visit = next(generator := _visit(request, browser, base_url, request.param, "phone"))
+    check = visit.check
+
+    def check_fits_and_draws(name: str) -> None:
+        check(name)
+        _check_fits_the_phone_and_has_its_font(visit)
+
+    visit.check = check_fits_and_draws
+    yield visit
+    yield from generator
+
+
+def _check_fits_the_phone_and_has_its_font(visit) -> None:
+    """Nothing sticks out sideways at 360 px; Pashto and Sorani use the vendored font."""
+    page = visit.page
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px phone"
+    if visit.locale in LOCALE_FONTS:
+        loaded = page.evaluate(
+            """async () => { await document.fonts.ready;
+                return [...document.fonts].filter(f => f.family.includes("Noto Sans Arabic")
+                    && f.status === "loaded").map(f => f.weight); }"""
+        )
+        assert "400" in loaded, f"{page.url}: the Arabic-script font is not used ({loaded})"
 
 
 def _register_and_enrol(visit, family: str) -> None:
@@ -42,6 +73,8 @@ def _register_and_enrol(visit, family: str) -> None:
     visit.field("Sex").select_option(label=t("Female"))
     visit.field("Nationalities").select_option(label=Locale.parse(visit.locale).territories["UA"])
     visit.field("Residence category").select_option(label=t("Subsidiary protection"))
+    if visit.locale in ALSO_SPEAKS:  # so that the demo's civic course fits them too
+        visit.field("Other languages spoken").select_option(ALSO_SPEAKS[visit.locale])
     visit.field("Preferred language for letters and the portal").select_option(
         label=LANGUAGE_NAMES[visit.locale]
     )
@@ -178,9 +211,8 @@ def test_a_newcomer_gets_in_with_the_letter_and_finds_their_way_on_a_phone(phone
     visit.sign_out(f"Olena {family}")
 
 
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
 def local_digits_in(locale: str, text: str) -> str:
-    """A date as the page writes it: Persian with Persian digits (CLDR's, as the app does)."""
-    return text.translate(PERSIAN_DIGITS) if locale.startswith("fa") else text
+    """A date as the page writes it, in the locale's digits (CLDR's, as the app does):
+    Persian digits in Persian and Pashto, Arabic-Indic ones in Sorani Kurdish."""
+    digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
