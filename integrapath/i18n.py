@@ -17,7 +17,7 @@ from flask_login import current_user
 
 # Code -> nothing else: names come from Babel so they are right in every language.
 # ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
-SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF")
+SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "ti", "so")
 SESSION_KEY = "locale"
 # Language codes without a locale of their own: Dari (ISO 639-3 ``prs``) is ``fa_AF``.
 LOCALE_ALIASES = {"prs": "fa_AF"}
