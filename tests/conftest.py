@@ -388,9 +388,10 @@ PAGES = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def every_page(app, auth, client, make_user, make_case, make_partner, municipality):
-    """Render every page of every role, in Arabic (the harder, right-to-left case).
+@pytest.fixture(params=["ar", "ti"])
+def every_page(request, app, auth, client, make_user, make_case, make_partner, municipality):
+    """Render every page of every role, in Arabic (the harder, right-to-left case) and in
+    Tigrinya (Ge'ez script).
 
     Returns ``{name: html}``; the file has a note, a sensitive flag and a referral without
     answer after its date, so all sections and the day's lists show.
@@ -411,7 +412,7 @@ def every_page(app, auth, client, make_user, make_case, make_partner, municipali
     partner = make_partner(municipality)
     for role, paths in PAGES.items():
         extra = {"organisation_id": course.organisation_id} if role == Role.PROVIDER else {}
-        user = make_user(role, preferred_locale="ar", **extra)
+        user = make_user(role, preferred_locale=request.param, **extra)
         case = make_case(caseworker=user if role == Role.CASEWORKER else None, disability=True)
         add_note(case, NoteCategory.GENERAL, "a note", user)
         if role == Role.CASEWORKER:
