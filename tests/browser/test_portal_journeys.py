@@ -1,7 +1,8 @@
-"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian and in Persian
-(right to left): the caseworker prints the letter, the newcomer types its code, reads where
-they stand, finds next Tuesday's class and takes it into their calendar, and downloads their
-data. Every page passes the harness's checks (lang and dir, one h1, axe, focus, weight, no JS).
+"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian, in Persian
+(right to left), in Tigrinya (Ge'ez script) and in Somali: the caseworker prints the letter, the
+newcomer types its code, reads where they stand, finds next Tuesday's class and takes it into
+their calendar, and downloads their data. Every page passes the harness's checks (lang and dir,
+one h1, axe, focus, weight, no JS) and fits the phone's width.
 """
 
 import json
@@ -22,12 +23,23 @@ from tests.browser.pages import LANGUAGE_NAMES
 
 BERLIN = ZoneInfo("Europe/Berlin")  # Lindenau's time zone (the demo data)
 PASSPHRASE = "tea with mint at nine"
+CIVIC_COURSE_LANGUAGES = {"de", "ar", "fa", "uk"}  # the demo data's (integrapath/cli.py)
 
 
-@pytest.fixture(params=["uk", "fa"])
+@pytest.fixture(params=["uk", "fa", "ti", "so"])
 def phone_visit(request, browser, base_url):
-    """A newcomer's phone, 360 px wide, in Ukrainian or in Persian."""
-    yield from _visit(request, browser, base_url, request.param, "phone")
+    """A newcomer's phone, 360 px wide, in Ukrainian, Persian, Tigrinya (Ge'ez script) or
+    Somali; every checked page must also fit its width (long words, another script)."""
+    for visit in _visit(request, browser, base_url, request.param, "phone"):
+        check = visit.check
+
+        def check_and_measure(name: str, visit=visit, check=check) -> None:
+            check(name)
+            width = visit.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{name} ({visit.locale}) is {width} px wide at 360 px"
+
+        visit.check = check_and_measure
+        yield visit
 
 
 def _register_and_enrol(visit, family: str) -> None:
@@ -48,8 +60,15 @@ def _register_and_enrol(visit, family: str) -> None:
     page.get_by_role("button", name=t("Save case file")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Olena {family}")
     # Civic orientation: Tuesday afternoons from two weeks on, with free places.
-    fitting = page.locator("#courses li", has_text="Living here")  # among the courses that fit
-    fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    if visit.locale in CIVIC_COURSE_LANGUAGES:  # taught in their language: it is suggested
+        fitting = page.locator("#courses li", has_text="Living here")
+        fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    else:  # not taught in Tigrinya or Somali: chosen from every course of the municipality
+        other = page.locator("#courses details")
+        other.locator("summary").click()
+        course = other.locator("option", has_text="Living here").get_attribute("value")
+        other.locator("select").select_option(course)
+        other.locator("[type=submit]").click()
     expect(page.locator("#courses .list-group")).to_contain_text("Living here")
 
 
