@@ -203,3 +203,27 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 def local_digits_in(locale: str, text: str) -> str:
     """A date as the page writes it: Persian with Persian digits (CLDR's, as the app does)."""
     return text.translate(PERSIAN_DIGITS) if locale.startswith("fa") else text
+
+
+@pytest.mark.parametrize(("locale", "fetched"), [("ti", True), ("so", False), ("ar", False)])
+def test_the_ethiopic_font_is_fetched_only_where_ethiopic_letters_are_drawn(
+    browser, base_url, locale, fetched
+):
+    """Tigrinya pages get Noto Sans Ethiopic; other pages only once the language menu, with
+    «ትግርኛ» in it, is opened — and then the name is drawn in it, not as empty boxes."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 360, "height": 740}, locale=locale
+    )
+    page = context.new_page()
+    fonts = []
+    page.on("request", lambda request: fonts.append(request.url) if ".woff2" in request.url else 0)
+    page.goto("/login", wait_until="networkidle")
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    assert bool(fonts) is fetched, fonts
+    page.locator("details[data-menu] summary").first.click()
+    tigrinya = page.get_by_role("button", name="ትግርኛ", exact=True)
+    expect(tigrinya).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert len(fonts) == 1 and "noto-sans-ethiopic" in fonts[0]
+    assert page.evaluate("document.fonts.check('16px \"IntegraPath Ethiopic\"', 'ትግርኛ')")
+    context.close()
