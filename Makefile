@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app integrapath
-LOCALES := de fr es uk ar fa fa_AF tr ru ps ckb en
+LOCALES := de fr es uk ar fa fa_AF tr ru ps ckb ti so en
 # Regional catalogs hold only the messages that differ from their language's catalog (Dari
 # over Persian); the app falls back to that one for the rest (integrapath/i18n.py).
 REGIONAL_LOCALES := fa_AF

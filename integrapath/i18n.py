@@ -18,7 +18,9 @@ from flask_login import current_user
 # Code -> nothing else: names come from Babel so they are right in every language.
 # ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
 # Pashto (``ps``) and Sorani Kurdish (``ckb``) are written right to left like Arabic.
-SUPPORTED_LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "tr", "ru", "ps", "ckb")
+SUPPORTED_LOCALES = (
+    "en", "de", "fr", "es", "uk", "ar", "fa", "fa_AF", "tr", "ru", "ps", "ckb", "ti", "so",
+)  # fmt: skip
 SESSION_KEY = "locale"
 # Language codes without a locale of their own: Dari (ISO 639-3 ``prs``) is ``fa_AF``.
 LOCALE_ALIASES = {"prs": "fa_AF"}
@@ -264,7 +266,9 @@ EXTRA_LANGUAGES = {"prs": "fa_AF", "ckb": "ckb", "sdh": "sdh"}
 
 @lru_cache(maxsize=16)
 def _countries(locale_code: str) -> tuple[tuple[str, str], ...]:
-    names = Locale.parse(locale_code).territories
+    # Where CLDR has no name in the reader's language (it is thin for Tigrinya and Somali),
+    # the English name stands in, so that no country is missing from a list.
+    names = {**Locale.parse("en").territories, **Locale.parse(locale_code).territories}
     countries = [
         (code, name)
         for code, name in names.items()
@@ -275,10 +279,13 @@ def _countries(locale_code: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=16)
 def _languages(locale_code: str) -> tuple[tuple[str, str], ...]:
-    names = Locale.parse(locale_code).languages
+    own, english = Locale.parse(locale_code).languages, Locale.parse("en").languages
+    names = {**english, **own}  # the English name where the locale has none
     languages = {code: name for code, name in names.items() if len(code) == 2}
     for code, babel_code in EXTRA_LANGUAGES.items():
-        languages[code] = names.get(babel_code) or names.get(code) or code
+        languages[code] = (
+            own.get(babel_code) or own.get(code) or english.get(babel_code) or english.get(code)
+        ) or code
     return tuple(sorted(languages.items(), key=lambda item: _sort_key(item[1])))
 
 

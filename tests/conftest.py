@@ -388,10 +388,10 @@ PAGES = {
 }  # fmt: skip
 
 
-@pytest.fixture(params=["ar", "ps"])
+@pytest.fixture(params=["ar", "ps", "ti"])
 def every_page(request, app, auth, client, make_user, make_case, make_partner, municipality):
     """Render every page of every role, in Arabic and in Pashto (the harder, right-to-left
-    cases; Pashto also with its own digits and font).
+    cases; Pashto also with its own digits and font) and in Tigrinya (Ge'ez script).
 
     Returns ``{name: html}``; the file has a note, a sensitive flag and a referral without
     answer after its date, so all sections and the day's lists show.

@@ -1,11 +1,15 @@
-"""Pashto and Sorani Kurdish pages bring a font that has every letter of their catalogs."""
+"""Pages never show empty boxes: Pashto and Sorani Kurdish bring a vendored Arabic-script
+font, Tigrinya a vendored Ethiopic one, each with every letter its catalog and CLDR use."""
 
+import re
 import unicodedata
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from fontTools.ttLib import TTFont
 
+from integrapath.assets import SOURCE
 from integrapath.i18n import LOCALE_FONTS, SUPPORTED_LOCALES
 from tests.catalogs import translations
 
@@ -14,6 +18,9 @@ NOTO_ARABIC = STATIC / "vendor" / "noto-sans-arabic"
 # The letters the issue names, whatever the catalogs hold today.
 PASHTO_LETTERS = "ټځډړږښګڼۍې"
 SORANI_LETTERS = "ڕڵێۆڤ"
+ETHIOPIC_DIR = SOURCE / "vendor/noto-sans-ethiopic"
+ETHIOPIC_FONT = ETHIOPIC_DIR / "noto-sans-ethiopic.woff2"
+ETHIOPIC = re.compile(r"[\u1200-\u137f]")  # the block app.css gives to the font (unicode-range)
 
 
 def _letters(locale: str) -> set[str]:
@@ -51,3 +58,41 @@ def test_the_font_comes_with_its_licence_and_is_loaded_for_pashto_and_sorani_onl
 def test_pages_link_the_font_only_in_the_locales_that_need_it(client, locale, linked):
     page = client.get("/login", headers={"Accept-Language": locale}).get_data(as_text=True)
     assert ("noto-sans-arabic" in page) == linked
+
+
+def _ethiopic_letters(texts) -> set[str]:
+    return {char for text in texts for char in ETHIOPIC.findall(text)}
+
+
+def _ethiopic_covered() -> set[str]:
+    return {chr(code) for code in TTFont(ETHIOPIC_FONT).getBestCmap()}
+
+
+def _names(missing: set[str]) -> str:
+    letters = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in sorted(missing))
+    return f"{letters}: run tools/subset-ethiopic-font.py again"
+
+
+def test_the_font_has_every_ethiopic_letter_of_the_tigrinya_catalog():
+    used = _ethiopic_letters(text for strings in translations("ti").values() for text in strings)
+    assert len(used) > 100  # the catalog is really written in Ge'ez script
+    missing = used - _ethiopic_covered()
+    assert not missing, _names(missing)
+
+
+def test_the_font_has_every_letter_of_the_names_babel_shows_in_tigrinya():
+    """Countries, languages, months and the language menu come from CLDR, not the catalog."""
+    locale = Locale.parse("ti")
+    texts = [*locale.territories.values(), *locale.languages.values()]
+    texts += [*locale.months["format"]["wide"].values(), *locale.days["format"]["wide"].values()]
+    missing = _ethiopic_letters(texts) - _ethiopic_covered()
+    assert not missing, _names(missing)
+
+
+def test_the_font_is_declared_for_the_ethiopic_block_only_and_ships_its_licence():
+    css = (SOURCE / "css/app.css").read_text()
+    face = re.search(r"@font-face\s*{[^}]*}", css).group(0)
+    assert "vendor/noto-sans-ethiopic/noto-sans-ethiopic.woff2" in face
+    assert "unicode-range: U+1200-137F;" in face  # fetched only where Ethiopic is drawn
+    assert "SIL Open Font License" in (ETHIOPIC_DIR / "OFL.txt").read_text()
+    assert ETHIOPIC_FONT.stat().st_size < 50_000  # light pages weigh 60 kB at most

@@ -303,7 +303,7 @@ def test_dari_reader_gets_dari_words_and_persian_for_everything_else(client):
 
 
 @pytest.mark.parametrize(
-    ("language", "locale"), [("prs", "fa_AF"), ("fa_AF", "fa_AF"), ("fa", "fa"), ("ti", None)]
+    ("language", "locale"), [("prs", "fa_AF"), ("fa_AF", "fa_AF"), ("fa", "fa"), ("am", None)]
 )
 def test_a_files_language_gives_the_portal_locale(language, locale):
     from integrapath.i18n import locale_for_language
@@ -420,3 +420,21 @@ def test_persian_caseload_counts_in_persian_digits(auth, client, make_user, make
     page = client.get("/cases/").get_data(as_text=True)
     assert "۳ نتیجه" in page
     assert re.findall(r".{0,30}[0-9]+", _text_outside_ltr(page)) == []
+
+
+@pytest.mark.parametrize("locale", ["ti", "so"])
+def test_names_missing_from_cldr_are_shown_in_english(app, locale):
+    """CLDR names no Tagalog in Tigrinya nor Somali: the English name, never the bare code."""
+    from flask_babel import force_locale
+
+    from integrapath.i18n import country_choices, country_name, language_choices, language_name
+
+    with app.test_request_context(), force_locale("en"):
+        english_languages, english_countries = language_choices(), country_choices()
+    with app.test_request_context(), force_locale(locale):
+        assert language_name("tl") == "Tagalog"
+        assert language_name("ti") == Locale.parse(locale).languages["ti"]
+        assert {code for code, _ in language_choices()} == {c for c, _ in english_languages}
+        assert {code for code, _ in country_choices()} == {c for c, _ in english_countries}
+        assert all(name != code for code, name in language_choices())
+        assert country_name("ER") == Locale.parse(locale).territories["ER"]

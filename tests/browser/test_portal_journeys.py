@@ -1,9 +1,9 @@
-"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian, and in Persian,
-Pashto and Sorani Kurdish (right to left, each with its own digits): the caseworker prints the
-letter, the newcomer types its code, reads where they stand, finds next Tuesday's class and
-takes it into their calendar, and downloads their data. Every page passes the harness's checks
-(lang and dir, one h1, axe, focus, weight, no JS), is no wider than the phone, and in Pashto
-and Sorani is drawn with the vendored Arabic-script font.
+"""A newcomer's first days in the portal, on a 360 px phone, in Ukrainian, Persian, Pashto and
+Sorani Kurdish (right to left, each with its own digits), Tigrinya (Ge'ez script) and Somali:
+the caseworker prints the letter, the newcomer types its code, reads where they stand, finds next
+Tuesday's class and takes it into their calendar, and downloads their data. Every page passes the
+harness's checks (lang and dir, one h1, axe, focus, weight, no JS), is no wider than the phone,
+and in Pashto and Sorani is drawn with the vendored Arabic-script font.
 """
 
 import json
@@ -28,11 +28,12 @@ PASSPHRASE = "tea with mint at nine"
 # The demo's civic course is taught in German, Arabic, Persian and Ukrainian: the Pashto
 # reader also speaks Dari (Persian), the Sorani reader Arabic.
 ALSO_SPEAKS = {"ps": "fa", "ckb": "ar"}
+CIVIC_COURSE_LANGUAGES = {"de", "ar", "fa", "uk"}  # the demo data's (integrapath/cli.py)
 
 
-@pytest.fixture(params=["uk", "fa", "ps", "ckb"])
+@pytest.fixture(params=["uk", "fa", "ps", "ckb", "ti", "so"])
 def phone_visit(request, browser, base_url):
-    """A newcomer's phone, 360 px wide, in Ukrainian, Persian, Pashto or Sorani Kurdish."""
+    """A newcomer's phone, 360 px wide, in each language of the portal journey."""
     visit = next(generator := _visit(request, browser, base_url, request.param, "phone"))
     check = visit.check
 
@@ -81,8 +82,15 @@ def _register_and_enrol(visit, family: str) -> None:
     page.get_by_role("button", name=t("Save case file")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Olena {family}")
     # Civic orientation: Tuesday afternoons from two weeks on, with free places.
-    fitting = page.locator("#courses li", has_text="Living here")  # among the courses that fit
-    fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    if ALSO_SPEAKS.get(visit.locale, visit.locale) in CIVIC_COURSE_LANGUAGES:  # suggested
+        fitting = page.locator("#courses li", has_text="Living here")
+        fitting.get_by_role("button", name=t("Enrol"), exact=True).click()
+    else:  # not taught in Tigrinya or Somali: chosen from every course of the municipality
+        other = page.locator("#courses details")
+        other.locator("summary").click()
+        course = other.locator("option", has_text="Living here").get_attribute("value")
+        other.locator("select").select_option(course)
+        other.locator("[type=submit]").click()
     expect(page.locator("#courses .list-group")).to_contain_text("Living here")
 
 
@@ -216,3 +224,27 @@ def local_digits_in(locale: str, text: str) -> str:
     Persian digits in Persian and Pashto, Arabic-Indic ones in Sorani Kurdish."""
     digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
     return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
+@pytest.mark.parametrize(("locale", "fetched"), [("ti", True), ("so", False), ("ar", False)])
+def test_the_ethiopic_font_is_fetched_only_where_ethiopic_letters_are_drawn(
+    browser, base_url, locale, fetched
+):
+    """Tigrinya pages get Noto Sans Ethiopic; other pages only once the language menu, with
+    «ትግርኛ» in it, is opened — and then the name is drawn in it, not as empty boxes."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 360, "height": 740}, locale=locale
+    )
+    page = context.new_page()
+    fonts = []
+    page.on("request", lambda request: fonts.append(request.url) if ".woff2" in request.url else 0)
+    page.goto("/login", wait_until="networkidle")
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    assert bool(fonts) is fetched, fonts
+    page.locator("details[data-menu] summary").first.click()
+    tigrinya = page.get_by_role("button", name="ትግርኛ", exact=True)
+    expect(tigrinya).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert len(fonts) == 1 and "noto-sans-ethiopic" in fonts[0]
+    assert page.evaluate("document.fonts.check('16px \"IntegraPath Ethiopic\"', 'ትግርኛ')")
+    context.close()
