@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .pathway.views import bp as pathway_bp
     from .portal.views import bp as portal_bp
     from .portal.views import staff_bp as portal_staff_bp
+    from .privacy.views import bp as privacy_bp
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         pathway_bp,
         portal_bp,
         portal_staff_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -180,6 +182,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .cli import (
+        audit_verify,
         create_admin,
         load_reference_data_command,
         purge_uploads,
@@ -194,5 +197,6 @@ def register_cli(app: Flask) -> None:
         seed_demo,
         seed_volume,
         purge_uploads,
+        audit_verify,
     ):
         app.cli.add_command(command)

@@ -839,3 +839,32 @@ def seed_volume(cases):
         f"{cases:,} case files in {VOLUME_CODE}; sign in as caseworker0@{VOLUME_DOMAIN} or "
         f"admin@{VOLUME_DOMAIN} with {VOLUME_PASSWORD}"
     )
+
+
+@click.command("audit-verify")
+@click.option("--municipality-code", help="Check one municipality's chain only.")
+@with_appcontext
+def audit_verify(municipality_code):
+    """Check that no audit entry was changed, deleted or slipped in; exit 1 if one was."""
+    from .audit import AuditChain, verify_chains
+
+    municipality_id = None
+    if municipality_code:
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.code == municipality_code)
+        )
+        if municipality is None:
+            raise click.ClickException(f"No municipality with the code {municipality_code!r}.")
+        municipality_id = municipality.id
+    faults = verify_chains(db.session.connection(), municipality_id)
+    for fault in faults:
+        where = f"entry {fault.seq}" if fault.seq is not None else "an entry"
+        row = f" (row id {fault.event_id})" if fault.event_id is not None else ""
+        click.echo(f"chain {fault.chain}, {where}{row}: {fault.problem}", err=True)
+    for head in db.session.scalars(select(AuditChain).order_by(AuditChain.chain_key)):
+        if municipality_id is None or head.chain_key == municipality_id:
+            click.echo(f"chain {head.chain_key}: {head.last_seq} entries, head {head.last_hash}")
+    db.session.rollback()
+    if faults:
+        raise click.ClickException(f"The audit trail does not verify: {len(faults)} problems.")
+    click.echo("The audit trail verifies: no entry changed, deleted or inserted.")
