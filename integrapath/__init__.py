@@ -183,9 +183,11 @@ def trust_proxies(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .cli import (
         audit_verify,
+        backup_command,
         create_admin,
         load_reference_data_command,
         purge_uploads,
+        restore_command,
         seed_demo,
         seed_volume,
     )
@@ -198,5 +200,7 @@ def register_cli(app: Flask) -> None:
         seed_volume,
         purge_uploads,
         audit_verify,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

@@ -868,3 +868,45 @@ def audit_verify(municipality_code):
     if faults:
         raise click.ClickException(f"The audit trail does not verify: {len(faults)} problems.")
     click.echo("The audit trail verifies: no entry changed, deleted or inserted.")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(target):
+    """Write a consistent copy of the whole database to TARGET (readable by you only)."""
+    from .backups import BackupError, back_up
+
+    try:
+        back_up(db.engine, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {target}. It holds personal data: keep it encrypted.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source, yes):
+    """Replace the whole database with the backup in SOURCE (stop the app servers first)."""
+    from .audit import verify_chains
+    from .backups import BackupError, restore
+
+    if not yes:
+        click.confirm(
+            f"Everything in {db.engine.url.render_as_string()} will be replaced. Go on?",
+            abort=True,
+        )
+    db.session.remove()
+    try:
+        restore(db.engine, source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    faults = verify_chains(db.session.connection())
+    db.session.remove()
+    click.echo(f"Restored from {source}.")
+    if faults:
+        raise click.ClickException(
+            f"The restored audit trail does not verify ({len(faults)} problems): run audit-verify."
+        )

@@ -62,7 +62,10 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("app") == "postgresql":
+        if callspec is not None and "postgresql" in (
+            callspec.params.get("app"),
+            callspec.params.get("demo_app"),
+        ):
             item.add_marker(pytest.mark.postgres)
 
 

@@ -1,4 +1,3 @@
 """Erasure requests: a caseworker records one, an administrator decides it."""
 
-from . import bp  # noqa: F401
-from . import models  # noqa: F401
+from . import bp, models  # noqa: F401
