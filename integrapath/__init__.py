@@ -218,6 +218,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .cli import (
+        apply_retention_command,
         audit_verify,
         backup_command,
         create_admin,
@@ -238,5 +239,6 @@ def register_cli(app: Flask) -> None:
         audit_verify,
         backup_command,
         restore_command,
+        apply_retention_command,
     ):
         app.cli.add_command(command)

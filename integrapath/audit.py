@@ -319,6 +319,8 @@ def _refuse_audit_changes(session: Session, _context, _instances) -> None:
 # ---------------------------------------------------------------------------------------------
 
 GENESIS_HASH = "0" * 64
+# The entries that record an erasure, and so allow the erased person's entries to be blanked.
+ERASURE_ACTIONS = ("person_erased", "retention_applied")
 # The events of no municipality (a failed sign-in with an unknown e-mail) form chain 0.
 NO_MUNICIPALITY = 0
 
@@ -482,9 +484,9 @@ def verify_chains(
     """Check every entry of the audit chains (or of one municipality's) against its hash,
     its number and the chain's head; return what does not add up.
 
-    An entry whose details were blanked is accepted only when a ``person_erased`` entry
-    names its object or its actor. Whoever can rewrite the whole table can rewrite the
-    chain too: keep the heads that ``audit-verify`` prints somewhere else to compare.
+    An entry whose details were blanked is accepted only when an erasure entry
+    (``ERASURE_ACTIONS``) names its object or its actor. Whoever can rewrite the whole table
+    can rewrite the chain too: keep the heads that ``audit-verify`` prints elsewhere.
     """
     events = AuditEvent.__table__
     heads = AuditChain.__table__
@@ -551,7 +553,7 @@ def _erased_objects(rows: list[dict[str, Any]]) -> set[tuple[str | None, int | N
     newcomer's portal account, as the (intact) ``person_erased`` entries name them."""
     erased = set()
     for row in rows:
-        if row["action"] == "person_erased" and row["detail_nonce"] is not None:
+        if row["action"] in ERASURE_ACTIONS and row["detail_nonce"] is not None:
             erased.add((row["object_type"], row["object_id"]))
             account = (row["changes"] or {}).get("account")
             if account and account[0]:

@@ -910,3 +910,22 @@ def restore_command(source, yes):
         raise click.ClickException(
             f"The restored audit trail does not verify ({len(faults)} problems): run audit-verify."
         )
+
+
+@click.command("apply-retention")
+@with_appcontext
+def apply_retention_command():
+    """Erase the closed files whose retention period has ended (run it daily, e.g. from cron).
+
+    Each municipality is done in its own transaction, with its own retention period.
+    """
+    from .privacy.services import apply_retention
+
+    total = 0
+    for municipality in db.session.scalars(select(Municipality).order_by(Municipality.id)):
+        count = apply_retention(municipality)
+        db.session.commit()
+        total += count
+        if count:
+            click.echo(f"{municipality.name}: {count} closed files erased.")
+    click.echo(f"{total} closed files erased at the end of their retention period.")

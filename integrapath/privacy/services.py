@@ -16,7 +16,7 @@ from ..audit import AuditEvent, record_event, redact_events
 from ..auth.models import LoginAttempt
 from ..cases.models import SENSITIVE_FLAGS, Case, CaseStatus
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import SortKey, db, utcnow
 from ..security import Role, scoped
 from .models import REFUSAL_GROUNDS, ErasureGround, ErasureRequest, ErasureStatus
 
@@ -207,12 +207,7 @@ def request_erasure(case: Case, actor: User) -> ErasureRequest:
 
     :raise PrivacyError: when a request for the file is already waiting.
     """
-    waiting = db.session.scalar(
-        sa.select(ErasureRequest.id).where(
-            ErasureRequest.case_id == case.id, ErasureRequest.status == ErasureStatus.REQUESTED
-        )
-    )
-    if waiting is not None:
+    if waiting_erasure(case) is not None:
         raise PrivacyError(_l("An erasure of this file is already waiting for a decision."))
     erasure = ErasureRequest(
         municipality_id=case.municipality_id,
@@ -255,11 +250,24 @@ def decide_erasure(
     )
 
 
+ERASURE_ORDER = (SortKey(ErasureRequest.requested_at), SortKey(ErasureRequest.id))
+
+
 def erasure_requests_query(user: User, status: ErasureStatus | None = ErasureStatus.REQUESTED):
-    query = scoped(sa.select(ErasureRequest), user).order_by(ErasureRequest.requested_at)
-    if status is not None:
-        query = query.where(ErasureRequest.status == status)
-    return query
+    """The municipality's erasure requests: the waiting ones oldest first, or all of them
+    (``status=None``) latest decision first."""
+    query = scoped(sa.select(ErasureRequest), user)
+    if status is None:
+        return query.order_by(ErasureRequest.decided_at.desc(), ErasureRequest.id.desc())
+    return query.where(ErasureRequest.status == status)
+
+
+def waiting_erasure(case: Case) -> ErasureRequest | None:
+    return db.session.scalar(
+        sa.select(ErasureRequest).where(
+            ErasureRequest.case_id == case.id, ErasureRequest.status == ErasureStatus.REQUESTED
+        )
+    )
 
 
 def set_retention_years(municipality: Municipality, years: int, actor: User) -> None:

@@ -31,11 +31,10 @@ def demo_app(request, tmp_path_factory):
 
 def snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table, in a stable order."""
-    with app.app_context():
-        with db.engine.connect() as connection:
-            return {
-                table.name: sorted(
-                    (tuple(map(repr, row)) for row in connection.execute(sa.select(table))),
-                )
-                for table in db.metadata.sorted_tables
-            }
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: sorted(
+                (tuple(map(repr, row)) for row in connection.execute(sa.select(table))),
+            )
+            for table in db.metadata.sorted_tables
+        }
