@@ -373,7 +373,7 @@ PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
                  "/account/password", "/courses/catalogue", "/courses/catalogue/{course}",
-                 "/admin/milestones", "/admin/milestones/new"],
+                 "/admin/milestones", "/admin/milestones/new", "/admin/data-protection"],
     Role.CASEWORKER: ["/today", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
                       "/courses/offerings/{offering}", "/courses/alerts",

@@ -155,8 +155,10 @@ def test_concurrent_writers_of_one_municipality_take_turns(app, tmp_path):
             start.wait()
             for n in range(15):
                 with engine.begin() as connection:
-                    rows = [{"municipality_id": None, "action": "login", "changes": {"n": [worker, n]}},
-                            {"municipality_id": None, "action": "logout"}]  # fmt: skip
+                    rows = [
+                        {"municipality_id": None, "action": "login", "changes": {"n": [worker, n]}},
+                        {"municipality_id": None, "action": "logout"},
+                    ]
                     seal_rows(connection, rows)
                     connection.execute(sa.insert(events), rows)
         except Exception as error:  # noqa: BLE001 -- reported below

@@ -28,6 +28,7 @@ class ErasureDecisionForm(FlaskForm):
     refusal_ground = SelectField(
         _l("Ground for keeping the file"),
         choices=lambda: [("", "—"), *((ground.value, ground.label) for ground in REFUSAL_GROUNDS)],
+        validate_choice=False,  # the service checks it, and only for a refusal
     )
     submit = SubmitField(_l("Decide"))
 

@@ -1,13 +1,19 @@
-"""A backup restores the database exactly: every row of every table comes back."""
+"""The whole demo database: a backup restores it exactly (every row of every table comes
+back), and erasing a rich file leaves none of its data anywhere."""
 
 import stat
 
 import sqlalchemy as sa
 
-from integrapath.audit import record_event
+from integrapath.accounts.models import User
+from integrapath.audit import AuditEvent, record_event
+from integrapath.cases.models import Case
 from integrapath.extensions import db
+from integrapath.privacy.services import decide_erasure, request_erasure
+from integrapath.security import Role
 
 from .conftest import snapshot
+from .personal_data import places_holding
 
 
 def test_backup_and_restore_keep_every_row(demo_app, tmp_path):
@@ -53,3 +59,34 @@ def test_restore_refuses_a_file_that_is_not_a_backup(demo_app, tmp_path):
     result = demo_app.test_cli_runner().invoke(args=["restore", "--yes", str(junk)])
     assert result.exit_code == 1
     assert snapshot(demo_app) == before
+
+
+def test_erasing_the_richest_demo_file_leaves_none_of_its_data(demo_app):
+    """The demo file with the most history (plans, courses, levels, referrals, portal) is
+    erased; none of its names, contacts or numbers remain anywhere, the trail verifies."""
+    with demo_app.test_request_context():
+        events = AuditEvent.__table__
+        case_id = db.session.scalar(
+            sa.select(Case.id)
+            .join(events, sa.and_(events.c.object_type == "Case", events.c.object_id == Case.id))
+            .where(Case.account_id.is_not(None))
+            .group_by(Case.id)
+            .order_by(sa.func.count().desc(), Case.id)
+            .limit(1)
+        )
+        case = db.session.get(Case, case_id)
+        account = db.session.get(User, case.account_id)
+        personal = [case.full_name, case.email, case.phone, case.address, case.permit_number,
+                    account.email]  # fmt: skip
+        assert places_holding(db.session.connection(), personal)
+        admin = db.session.scalars(
+            sa.select(User).where(
+                User.role == Role.ADMIN, User.municipality_id == case.municipality_id
+            )  # fmt: skip
+        ).first()
+        erasure = request_erasure(case, db.session.get(User, case.caseworker_id))
+        decide_erasure(erasure, True, admin)
+        db.session.commit()
+        assert places_holding(db.session.connection(), personal) == {}
+        db.session.remove()
+    assert demo_app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
