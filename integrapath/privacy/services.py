@@ -83,6 +83,8 @@ ERASURE_PLAN: dict[str, Treatment] = {
     "referral": Treatment(blank={"reason": ""}),
     "referral_status_change": Treatment(blank=_nulls("note")),
     "erasure_request": Treatment(),  # the proof that the erasure was done
+    # An uploaded register lists the whole class: the uploads of the person's course runs go.
+    "attendance_upload": Treatment(delete=True),
 }
 
 # Tables that reach a case through a parent row: table -> (its column, parent table).
@@ -109,6 +111,12 @@ def _rows_of(table: sa.Table, case_id: int):
         return table.c[column].in_(sa.select(parent.c.id).where(parent.c.case_id == case_id))
     if table.name == "household_link":
         return sa.or_(table.c.case_id == case_id, table.c.relative_id == case_id)
+    if table.name == "attendance_upload":
+        sessions, enrolments = (db.metadata.tables[n] for n in ("course_session", "enrolment"))
+        offerings = sa.select(enrolments.c.offering_id).where(enrolments.c.case_id == case_id)
+        return table.c.session_id.in_(
+            sa.select(sessions.c.id).where(sessions.c.offering_id.in_(offerings))
+        )
     return table.c.case_id == case_id
 
 

@@ -48,7 +48,6 @@ NOT_A_PERSONS_FILE = {
     "audit_event", "audit_chain", "isced_field", "isced_level", "isco_group", "login_attempt",
     "municipality", "milestone", "organisation", "reference_counter", "course", "course_text",
     "partner_service_area", "user_account", "case_import", "offering", "course_session",
-    "attendance_upload",
 }  # fmt: skip
 
 
@@ -71,7 +70,11 @@ def test_every_table_of_a_persons_file_has_an_erasure_rule(app):
         assert table.name in ERASURE_PLAN, f"{table.name}: add it to ERASURE_PLAN"
     for name in ERASURE_PLAN:
         table = db.metadata.tables[name]
-        assert name == "case_file" or "case_id" in table.c or name in CHILD_TABLES, name
+        assert (
+            name in ("case_file", "attendance_upload")
+            or "case_id" in table.c
+            or name in CHILD_TABLES
+        ), name
     for table in db.metadata.sorted_tables:
         if _reaches_a_case(table):
             assert table.name in ERASURE_PLAN, f"{table.name} refers to a case file"
@@ -225,3 +228,27 @@ def test_apply_retention_command(app, make_case, municipality, today):
     assert result.exit_code == 0, result.output
     assert "Lindenau: 1 closed files erased." in result.output
     assert db.session.get(Case, case.id).given_names == ""
+
+
+def test_an_uploaded_register_naming_the_person_goes_with_the_erasure(app, make_case, make_user):
+    from integrapath.courses.models import AttendanceUpload
+    from integrapath.courses.services import enrol_case
+    from integrapath.courses.spreadsheets import store_upload
+    from integrapath.spreadsheets import read_table
+
+    from ..courses.seeds import running_course
+
+    course = running_course(make_user, make_case)
+    case = make_case(caseworker=course.caseworker, family_name="Oyelaran")
+    provider = make_user(Role.PROVIDER, organisation_id=course.offering.organisation_id)
+    with app.test_request_context():
+        enrol_case(course.offering, case, course.caseworker)
+        table = read_table(
+            f"Reference,Name,Attendance\n{case.reference},Oyelaran,present\n".encode()
+        )
+        store_upload(course.session, "register.csv", table, provider)
+        db.session.commit()
+    assert places_holding(db.session.connection(), ["Oyelaran"])
+    _erase(app, case, make_user(Role.ADMIN))
+    assert places_holding(db.session.connection(), ["Oyelaran"]) == {}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceUpload)) == 0
