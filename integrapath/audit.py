@@ -126,6 +126,7 @@ OBJECT_LABELS = {
     "Course": _l("Course"),
     "Offering": _l("Course run"),
     "Enrolment": _l("Enrolment"),
+    "ErasureRequest": _l("Erasure request"),
     "AttendanceUpload": _l("Attendance file"),
     "Organisation": _l("Organisation"),
     "Milestone": _l("Milestone"),

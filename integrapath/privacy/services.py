@@ -210,6 +210,18 @@ def erase_case(case: Case, erasure: ErasureRequest, actor: User | None) -> None:
     )
 
 
+def _new_erasure(case: Case, ground: ErasureGround, actor: User | None = None) -> ErasureRequest:
+    erasure = ErasureRequest(
+        municipality_id=case.municipality_id,
+        case_id=case.id,
+        reference=case.reference,
+        ground=ground,
+        requested_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(erasure)
+    return erasure
+
+
 def request_erasure(case: Case, actor: User) -> ErasureRequest:
     """Record that the person asked for their data to be erased; an admin decides.
 
@@ -217,14 +229,7 @@ def request_erasure(case: Case, actor: User) -> ErasureRequest:
     """
     if waiting_erasure(case) is not None:
         raise PrivacyError(_l("An erasure of this file is already waiting for a decision."))
-    erasure = ErasureRequest(
-        municipality_id=case.municipality_id,
-        case_id=case.id,
-        reference=case.reference,
-        ground=ErasureGround.PERSON_ASKED,
-        requested_by_id=actor.id,
-    )
-    db.session.add(erasure)
+    erasure = _new_erasure(case, ErasureGround.PERSON_ASKED, actor)
     db.session.flush()
     record_event(
         "erasure_requested", erasure, actor=actor, changes={"ground": [None, erasure.ground.value]}
@@ -320,14 +325,7 @@ def apply_retention(municipality: Municipality) -> int:
     erasure is recorded and audited. Return how many were erased."""
     cases = files_past_retention(municipality, municipality.today())
     for case in cases:
-        erasure = ErasureRequest(
-            municipality_id=case.municipality_id,
-            case_id=case.id,
-            reference=case.reference,
-            ground=ErasureGround.RETENTION_ENDED,
-        )
-        db.session.add(erasure)
-        erase_case(case, erasure, None)
+        erase_case(case, _new_erasure(case, ErasureGround.RETENTION_ENDED), None)
     return len(cases)
 
 

@@ -94,3 +94,16 @@ def test_admin_sets_the_retention_period(auth, client, make_user, municipality):
     assert db.session.get(Municipality, municipality.id).retention_years == 7
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "Years closed files are kept changed" in log
+
+
+def test_the_audit_log_names_erasure_requests_in_words(app, auth, client, make_case, make_user):
+    case = make_case()
+    with app.test_request_context():
+        from integrapath.privacy.services import request_erasure
+
+        request_erasure(case, make_user())
+        db.session.commit()
+    auth.login(make_user(Role.ADMIN))
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "Erasure of personal data requested" in log and "Erasure request" in log
+    assert "ErasureRequest" not in log
