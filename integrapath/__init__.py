@@ -1,10 +1,14 @@
 """IntegraPath: case management for municipal integration offices."""
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+import flask_babel
+import sqlalchemy as sa
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,6 +22,9 @@ from .i18n import register_template_helpers, select_locale, select_timezone
 from .security import can, menu_for, refuse_nul_characters, refuse_undeclared_views
 
 ERROR_STATUSES = (400, 403, 404, 405, 413, 500)
+# The database cannot be reached (stopped, restarting, network gone) or is too busy: the
+# request fails as a whole (its transaction is rolled back) with a 503 to try again.
+DATABASE_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -91,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .pathway.views import bp as pathway_bp
     from .portal.views import bp as portal_bp
     from .portal.views import staff_bp as portal_staff_bp
+    from .privacy.views import bp as privacy_bp
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
@@ -104,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         pathway_bp,
         portal_bp,
         portal_staff_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -116,9 +125,9 @@ def register_request_pipeline(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response):
         if response.status_code < 400:
-            db.session.commit()
+            db.session.commit()  # a failure here becomes a 503 (database_unavailable)
         else:
-            db.session.rollback()
+            _roll_back_quietly()
         return response
 
     @app.after_request
@@ -137,13 +146,40 @@ def register_request_pipeline(app: Flask) -> None:
         return response
 
 
+def _roll_back_quietly() -> None:
+    """Roll back; with the database gone the connection is dropped instead."""
+    try:
+        db.session.rollback()
+    except DATABASE_UNAVAILABLE:
+        db.session.close()
+
+
+def database_unavailable(error):
+    """Answer 503 in the reader's language while the database cannot be reached.
+
+    The page is rendered as for a visitor who is not signed in: the signed-in account
+    cannot be read from the database now. The next request reconnects (``pool_pre_ping``).
+    """
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    logging.getLogger(__name__).error("Database unavailable: %s", reason)
+    _roll_back_quietly()
+    with contextlib.suppress(*DATABASE_UNAVAILABLE):
+        flask_babel.get_locale()  # the signed-in person's language, when still known
+    g._login_user = AnonymousUserMixin()
+    title = _("The service is unavailable for a moment")
+    page = render_template("errors/error.html", status=503, title=title)
+    return page, 503, {"Retry-After": "30"}
+
+
 def register_error_handlers(app: Flask) -> None:
     def render_error(error):
         status = error.code if isinstance(error, HTTPException) else 500
         if status not in ERROR_STATUSES:
             return error
+        if isinstance(getattr(error, "original_exception", None), DATABASE_UNAVAILABLE):
+            return database_unavailable(error.original_exception)  # e.g. at commit
         if status == 500:
-            db.session.rollback()
+            _roll_back_quietly()
         titles = {
             400: _("The request could not be understood"),
             403: _("You do not have access to this page"),
@@ -156,6 +192,8 @@ def register_error_handlers(app: Flask) -> None:
 
     for status in ERROR_STATUSES:
         app.register_error_handler(status, render_error)
+    for exception in DATABASE_UNAVAILABLE:
+        app.register_error_handler(exception, database_unavailable)
 
 
 def register_templates(app: Flask) -> None:
@@ -180,9 +218,13 @@ def trust_proxies(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .cli import (
+        apply_retention_command,
+        audit_verify,
+        backup_command,
         create_admin,
         load_reference_data_command,
         purge_uploads,
+        restore_command,
         seed_demo,
         seed_volume,
     )
@@ -194,5 +236,9 @@ def register_cli(app: Flask) -> None:
         seed_demo,
         seed_volume,
         purge_uploads,
+        audit_verify,
+        backup_command,
+        restore_command,
+        apply_retention_command,
     ):
         app.cli.add_command(command)

@@ -1,8 +1,12 @@
 """The append-only audit trail: who did what, to which object, when and from where."""
 
+import hashlib
+import json
 import re
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,6 +111,11 @@ ACTION_LABELS = {
     "compensation_measure_updated": _l("Compensation measure changed"),
     "skills_profile_saved": _l("Skills profile saved"),
     "employment_status_recorded": _l("Employment status recorded"),
+    "retention_years_changed": _l("Years closed files are kept changed"),
+    "erasure_requested": _l("Erasure of personal data requested"),
+    "erasure_refused": _l("Erasure of personal data refused"),
+    "person_erased": _l("Personal data erased"),
+    "retention_applied": _l("Personal data erased at the end of the retention period"),
 }
 
 
@@ -117,6 +126,7 @@ OBJECT_LABELS = {
     "Course": _l("Course"),
     "Offering": _l("Course run"),
     "Enrolment": _l("Enrolment"),
+    "ErasureRequest": _l("Erasure request"),
     "AttendanceUpload": _l("Attendance file"),
     "Organisation": _l("Organisation"),
     "Milestone": _l("Milestone"),
@@ -212,6 +222,7 @@ class AuditEvent(db.Model):
         sa.Index("ix_audit_event_municipality_created", "municipality_id", "created_at", "id"),
         # The timeline of one case file.
         sa.Index("ix_audit_event_object", "object_type", "object_id", "created_at"),
+        sa.UniqueConstraint("municipality_id", "chain_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,6 +238,14 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None]
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The tamper-evident chain (see ``seal_rows``): the entry's place in its municipality's
+    # chain, and a hash over the entry and the hash of the one before it. The details that
+    # may be personal (e-mail, address, changes) enter the chain through a digest salted
+    # with a random nonce, so that erasing a person can blank them and keep the chain whole.
+    chain_seq: Mapped[int | None]
+    detail_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    detail_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    entry_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor = relationship("User", lazy="raise")
 
@@ -294,3 +313,250 @@ def _refuse_audit_changes(session: Session, _context, _instances) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent):
             raise AuditTrailIsAppendOnly(f"Audit event {obj.id} cannot be changed or deleted")
+
+
+# ---------------------------------------------------------------------------------------------
+# The tamper-evident chain
+# ---------------------------------------------------------------------------------------------
+
+GENESIS_HASH = "0" * 64
+# The entries that record an erasure, and so allow the erased person's entries to be blanked.
+ERASURE_ACTIONS = ("person_erased", "retention_applied")
+# The events of no municipality (a failed sign-in with an unknown e-mail) form chain 0.
+NO_MUNICIPALITY = 0
+
+
+class AuditChain(db.Model):
+    """The head of one municipality's audit chain: its last entry's number and hash.
+
+    Sealing an entry updates this row first, so that concurrent writers of one municipality
+    take turns (the row lock on PostgreSQL, the write lock on SQLite), and so that an entry
+    deleted from the end of the chain is noticed.
+    """
+
+    __tablename__ = "audit_chain"
+
+    chain_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
+
+    def __repr__(self) -> str:
+        return f"<AuditChain {self.chain_key} at {self.last_seq}>"
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def detail_digest(nonce: str, actor_email, ip_address, changes) -> str:
+    """Return the salted digest of an entry's details that may be personal."""
+    return hashlib.sha256(
+        bytes.fromhex(nonce) + _canonical([actor_email, ip_address, changes])
+    ).hexdigest()
+
+
+def entry_hash(previous_hash: str, row: dict[str, Any]) -> str:
+    """Return the hash of one entry, chained to the hash of the entry before it."""
+    return hashlib.sha256(
+        _canonical(
+            [
+                previous_hash,
+                row["chain_seq"],
+                _timestamp(row["created_at"]),
+                row["municipality_id"],
+                row["actor_id"],
+                row["action"],
+                row["object_type"],
+                row["object_id"],
+                row["detail_digest"],
+            ]
+        )
+    ).hexdigest()
+
+
+def chain_key(municipality_id: int | None) -> int:
+    return municipality_id or NO_MUNICIPALITY
+
+
+def _claim_numbers(connection: sa.Connection, key: int, count: int) -> tuple[int, str]:
+    """Reserve ``count`` numbers at the head of chain ``key``; return the first and the hash
+    before it. Holds the head's lock until the transaction ends."""
+    table = AuditChain.__table__
+    claim = (
+        sa.update(table)
+        .where(table.c.chain_key == key)
+        .values(last_seq=table.c.last_seq + count)
+        .returning(table.c.last_seq, table.c.last_hash)
+    )
+    claimed = connection.execute(claim).first()
+    if claimed is None:
+        # The chain's first entry: create its head unless a concurrent writer just did.
+        if connection.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        connection.execute(
+            insert(table)
+            .values(chain_key=key, last_seq=0, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing()
+        )
+        claimed = connection.execute(claim).first()
+    last_seq, previous_hash = claimed
+    return last_seq - count + 1, previous_hash
+
+
+def seal_rows(connection: sa.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """Give each audit row (a dict of ``audit_event`` columns) its place and hash in its
+    municipality's chain, in the order given. Call in the transaction that inserts them."""
+    by_chain: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_chain.setdefault(chain_key(row.get("municipality_id")), []).append(row)
+    table = AuditChain.__table__
+    for key in sorted(by_chain):  # always in one order, so two writers cannot deadlock
+        chain = by_chain[key]
+        seq, previous = _claim_numbers(connection, key, len(chain))
+        for row in chain:
+            row.setdefault("created_at", None)
+            row["created_at"] = row["created_at"] or utcnow()
+            for name in ("actor_id", "actor_email", "object_type", "object_id", "ip_address"):
+                row.setdefault(name, None)
+            row["changes"] = row.get("changes") or None
+            row["chain_seq"] = seq
+            row["detail_nonce"] = secrets.token_hex(16)
+            row["detail_digest"] = detail_digest(
+                row["detail_nonce"], row["actor_email"], row["ip_address"], row["changes"]
+            )
+            row["entry_hash"] = previous = entry_hash(previous, row)
+            seq += 1
+        connection.execute(
+            sa.update(table).where(table.c.chain_key == key).values(last_hash=previous)
+        )
+
+
+_SEALED_COLUMNS = (
+    "created_at", "municipality_id", "actor_id", "actor_email", "action", "object_type",
+    "object_id", "ip_address", "changes",
+)  # fmt: skip
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _seal_new_events(session: Session, _context, _instances) -> None:
+    """Chain every new event before it is written."""
+    events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not events:
+        return
+    events.sort(key=lambda event: sa.inspect(event).insert_order)
+    rows = [{name: getattr(event, name) for name in _SEALED_COLUMNS} for event in events]
+    seal_rows(session.connection(), rows)
+    for event, row in zip(events, rows, strict=True):
+        for name in ("created_at", "chain_seq", "detail_nonce", "detail_digest", "entry_hash"):
+            setattr(event, name, row[name])
+
+
+@dataclass(frozen=True)
+class ChainFault:
+    """One place where a chain does not add up."""
+
+    chain: int
+    seq: int | None
+    event_id: int | None
+    problem: str
+
+
+def redact_events(connection: sa.Connection, condition) -> int:
+    """Blank the details of the events matching ``condition`` (e-mail, address, changes),
+    keeping their digest, so the chain still verifies. Return how many were blanked."""
+    table = AuditEvent.__table__
+    result = connection.execute(
+        sa.update(table)
+        .where(condition, table.c.detail_nonce.is_not(None))
+        .values(actor_email=None, ip_address=None, changes=None, detail_nonce=None)
+    )
+    return result.rowcount
+
+
+def verify_chains(
+    connection: sa.Connection, municipality_id: int | None = None
+) -> list[ChainFault]:
+    """Check every entry of the audit chains (or of one municipality's) against its hash,
+    its number and the chain's head; return what does not add up.
+
+    An entry whose details were blanked is accepted only when an erasure entry
+    (``ERASURE_ACTIONS``) names its object or its actor. Whoever can rewrite the whole table
+    can rewrite the chain too: keep the heads that ``audit-verify`` prints elsewhere.
+    """
+    events = AuditEvent.__table__
+    heads = AuditChain.__table__
+    columns = [events.c[name] for name in (*_SEALED_COLUMNS, "id", "chain_seq", "detail_nonce",
+                                            "detail_digest", "entry_hash")]  # fmt: skip
+    key_of = sa.func.coalesce(events.c.municipality_id, NO_MUNICIPALITY)
+    query = sa.select(key_of.label("chain"), *columns).order_by(
+        key_of, events.c.chain_seq, events.c.id
+    )
+    head_query = sa.select(heads.c.chain_key, heads.c.last_seq, heads.c.last_hash)
+    if municipality_id is not None:
+        query = query.where(key_of == chain_key(municipality_id))
+        head_query = head_query.where(heads.c.chain_key == chain_key(municipality_id))
+    rows = [dict(row._mapping) for row in connection.execute(query)]
+    erased = _erased_objects(rows)
+    faults: list[ChainFault] = []
+    state: dict[int, tuple[int, str]] = {}
+    for row in rows:
+        chain = row["chain"]
+        seen_seq, previous = state.get(chain, (0, GENESIS_HASH))
+        if row["chain_seq"] is None or row["entry_hash"] is None:
+            faults.append(ChainFault(chain, None, row["id"], "entry outside the chain"))
+            continue
+        if row["chain_seq"] != seen_seq + 1:
+            problem = (
+                "entry numbered twice"
+                if row["chain_seq"] <= seen_seq
+                else f"entries {seen_seq + 1}-{row['chain_seq'] - 1} missing"
+            )
+            faults.append(ChainFault(chain, row["chain_seq"], row["id"], problem))
+        if row["detail_nonce"] is None:
+            if (row["object_type"], row["object_id"]) not in erased and (
+                ("User", row["actor_id"]) not in erased
+            ):
+                faults.append(
+                    ChainFault(
+                        chain, row["chain_seq"], row["id"], "details blanked without an erasure"
+                    )
+                )
+        elif row["detail_digest"] != detail_digest(
+            row["detail_nonce"], row["actor_email"], row["ip_address"], row["changes"]
+        ):
+            faults.append(ChainFault(chain, row["chain_seq"], row["id"], "details changed"))
+        if row["entry_hash"] != entry_hash(previous, row):
+            faults.append(
+                ChainFault(chain, row["chain_seq"], row["id"], "entry changed or out of place")
+            )
+        state[chain] = (max(seen_seq, row["chain_seq"]), row["entry_hash"])
+    for key, last_seq, last_hash in connection.execute(head_query):
+        seen_seq, previous = state.pop(key, (0, GENESIS_HASH))
+        if (seen_seq, previous) != (last_seq, last_hash):
+            faults.append(
+                ChainFault(
+                    key, last_seq, None, f"chain ends at {seen_seq}, its head says {last_seq}"
+                )
+            )
+    for key, (seen_seq, _previous) in state.items():
+        faults.append(ChainFault(key, seen_seq, None, "chain without a head"))
+    return faults
+
+
+def _erased_objects(rows: list[dict[str, Any]]) -> set[tuple[str | None, int | None]]:
+    """Return the objects whose events an erasure may have blanked: each erased case and its
+    newcomer's portal account, as the (intact) ``person_erased`` entries name them."""
+    erased = set()
+    for row in rows:
+        if row["action"] in ERASURE_ACTIONS and row["detail_nonce"] is not None:
+            erased.add((row["object_type"], row["object_id"]))
+            account = (row["changes"] or {}).get("account")
+            if account and account[0]:
+                erased.add(("User", account[0]))
+    return erased

@@ -839,3 +839,93 @@ def seed_volume(cases):
         f"{cases:,} case files in {VOLUME_CODE}; sign in as caseworker0@{VOLUME_DOMAIN} or "
         f"admin@{VOLUME_DOMAIN} with {VOLUME_PASSWORD}"
     )
+
+
+@click.command("audit-verify")
+@click.option("--municipality-code", help="Check one municipality's chain only.")
+@with_appcontext
+def audit_verify(municipality_code):
+    """Check that no audit entry was changed, deleted or slipped in; exit 1 if one was."""
+    from .audit import AuditChain, verify_chains
+
+    municipality_id = None
+    if municipality_code:
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.code == municipality_code)
+        )
+        if municipality is None:
+            raise click.ClickException(f"No municipality with the code {municipality_code!r}.")
+        municipality_id = municipality.id
+    faults = verify_chains(db.session.connection(), municipality_id)
+    for fault in faults:
+        where = f"entry {fault.seq}" if fault.seq is not None else "an entry"
+        row = f" (row id {fault.event_id})" if fault.event_id is not None else ""
+        click.echo(f"chain {fault.chain}, {where}{row}: {fault.problem}", err=True)
+    for head in db.session.scalars(select(AuditChain).order_by(AuditChain.chain_key)):
+        if municipality_id is None or head.chain_key == municipality_id:
+            click.echo(f"chain {head.chain_key}: {head.last_seq} entries, head {head.last_hash}")
+    db.session.rollback()
+    if faults:
+        raise click.ClickException(f"The audit trail does not verify: {len(faults)} problems.")
+    click.echo("The audit trail verifies: no entry changed, deleted or inserted.")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(target):
+    """Write a consistent copy of the whole database to TARGET (readable by you only)."""
+    from .backups import BackupError, back_up
+
+    try:
+        back_up(db.engine, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {target}. It holds personal data: keep it encrypted.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source, yes):
+    """Replace the whole database with the backup in SOURCE (stop the app servers first)."""
+    from .audit import verify_chains
+    from .backups import BackupError, restore
+
+    if not yes:
+        click.confirm(
+            f"Everything in {db.engine.url.render_as_string()} will be replaced. Go on?",
+            abort=True,
+        )
+    db.session.remove()
+    try:
+        restore(db.engine, source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    faults = verify_chains(db.session.connection())
+    db.session.remove()
+    click.echo(f"Restored from {source}.")
+    if faults:
+        raise click.ClickException(
+            f"The restored audit trail does not verify ({len(faults)} problems): run audit-verify."
+        )
+
+
+@click.command("apply-retention")
+@with_appcontext
+def apply_retention_command():
+    """Erase the closed files whose retention period has ended (run it daily, e.g. from cron).
+
+    Each municipality is done in its own transaction, with its own retention period.
+    """
+    from .privacy.services import apply_retention
+
+    total = 0
+    for municipality in db.session.scalars(select(Municipality).order_by(Municipality.id)):
+        count = apply_retention(municipality)
+        db.session.commit()
+        total += count
+        if count:
+            click.echo(f"{municipality.name}: {count} closed files erased.")
+    click.echo(f"{total} closed files erased at the end of their retention period.")

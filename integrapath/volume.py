@@ -29,7 +29,7 @@ from .assessments.models import (
     WorkExperience,
 )
 from .assessments.reference import load_reference_data
-from .audit import AuditEvent
+from .audit import AuditEvent, seal_rows
 from .cases.models import (
     SENSITIVE_FLAGS,
     Case,
@@ -431,6 +431,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
         recorded = {"recorded_by_id": actor_id, "recorded_at": one.registered, "note": None}
         children[HousingRecord] += [{**row, **recorded} for row in housing]
         children[StatusRecord] += [{**row, **recorded} for row in statuses]
+    seal_rows(db.session.connection(), children[AuditEvent])
     for model, child_rows in children.items():
         if child_rows:
             db.session.execute(sa.insert(model.__table__), child_rows)

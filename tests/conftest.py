@@ -62,7 +62,10 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("app") == "postgresql":
+        if callspec is not None and "postgresql" in (
+            callspec.params.get("app"),
+            callspec.params.get("demo_app"),
+        ):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -370,7 +373,7 @@ PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",
                  "/account/password", "/courses/catalogue", "/courses/catalogue/{course}",
-                 "/admin/milestones", "/admin/milestones/new"],
+                 "/admin/milestones", "/admin/milestones/new", "/admin/data-protection"],
     Role.CASEWORKER: ["/today", "/cases/", "/cases/new", "/cases/{case}", "/cases/{case}/edit",
                       "/cases/transfers", "/cases/import", "/courses/offerings",
                       "/courses/offerings/{offering}", "/courses/alerts",

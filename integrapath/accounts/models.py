@@ -33,6 +33,9 @@ class Municipality(TimestampMixin, db.Model):
     inactivity_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
     # A partner service is expected to answer a referral within this many days.
     referral_answer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Closed case files are erased (kept only as anonymous statistics) this many years
+    # after they were closed, by `flask apply-retention`.
+    retention_years: Mapped[int] = mapped_column(default=10, server_default="10")
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"

@@ -148,6 +148,7 @@ CASE_URLS = [
     ("post", "/cases/{id}/reopen"),
     ("post", "/cases/{id}/portal-access"),
     ("post", "/cases/{id}/portal-access/link"),
+    ("post", "/cases/{id}/erasure"),
     ("post", "/cases/{id}/housing"),
     ("post", "/cases/{id}/health"),
     ("post", "/cases/{id}/civic"),
