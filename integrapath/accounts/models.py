@@ -33,6 +33,9 @@ class Municipality(TimestampMixin, db.Model):
     inactivity_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
     # A partner service is expected to answer a referral within this many days.
     referral_answer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Need to know: caseworkers open only the files assigned to them or to their team (the
+    # colleagues of their office) instead of every file of the municipality.
+    need_to_know: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"
