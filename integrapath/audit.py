@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "user_role_changed": _l("Role changed"),
     "user_deactivated": _l("Account deactivated"),
     "user_reactivated": _l("Account reactivated"),
+    "need_to_know_changed": _l("Need-to-know setting changed"),
     "organisation_created": _l("Organisation created"),
     "organisation_updated": _l("Organisation changed"),
     "case_registered": _l("Case file opened"),
