@@ -12,7 +12,7 @@ from ..audit import ACTION_LABELS
 from ..auth import services as sign_in
 from ..errors import RuleBroken, show_on_form
 from ..extensions import paginate
-from ..i18n import format_number
+from ..i18n import local_digits
 from ..pathway.services import service_areas_by_organisation, service_areas_of
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
@@ -134,16 +134,14 @@ def end_sessions(user_id: int, session_id: int | None):
     if ActionForm().validate_on_submit():
         ended = sign_in.end_sessions(user, current_user, session_id)
         if ended:
-            flash(
-                ngettext(
-                    "%(num)s session of %(name)s has been ended.",
-                    "%(num)s sessions of %(name)s have been ended.",
-                    ended,
-                    num=format_number(ended),
-                    name=user.full_name,
-                ),
-                "success",
+            message = ngettext(
+                "%(num)s session of %(name)s has been ended.",
+                "%(num)s sessions of %(name)s have been ended.",
+                ended,
+                name="\N{ZERO WIDTH NO-BREAK SPACE}",
             )
+            flash(local_digits(message).replace("\N{ZERO WIDTH NO-BREAK SPACE}", user.full_name),
+                  "success")  # fmt: skip
     return redirect(url_for("admin.user_detail", user_id=user.id) + "#sessions")
 
 
