@@ -21,6 +21,7 @@ from ..accounts.services import (
 )
 from ..audit import record_event
 from ..extensions import db, utcnow
+from ..i18n import SESSION_KEY as LOCALE_SESSION_KEY
 from ..security import Role
 from .models import LoginAttempt, UserSession
 
@@ -174,6 +175,9 @@ def start_session(user: User) -> None:
         )
     )
     session[SESSION_ID_KEY] = token
+    if user.preferred_locale:
+        # Signed out by an administrator or by idleness, the person still reads their language.
+        session[LOCALE_SESSION_KEY] = user.preferred_locale
 
 
 def _current_session_filter():
