@@ -1,4 +1,4 @@
-"""sessions an administrator can end; need-to-know setting of a municipality
+"""Sessions an administrator can end, and the need-to-know setting of a municipality.
 
 Revision ID: 5ec0a11ce55e
 Revises: 1e9ea290639a
