@@ -21,7 +21,7 @@ VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 NODE_TOOLS := vnu-jar@26.9.27 bootstrap@5.3.9 purgecss@8.0.0
 NODE_TOOLS_STAMP := node_modules/.tools-$(shell echo $(NODE_TOOLS) | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format translations compile-translations screenshots browser-deps html-checker node-tools css assets bench clean
+.PHONY: run test lint format translations compile-translations screenshots browser-deps security-deps html-checker node-tools css assets bench clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ run: $(STAMP) assets
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) browser-deps node-tools assets
+test: $(STAMP) browser-deps security-deps node-tools assets
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -53,6 +53,19 @@ browser-deps:
 				|| echo "Could not install Chromium: the browser tests will be SKIPPED"; \
 		else \
 			echo "No Chromium at $(CHROMIUM) and not root: the browser tests will be SKIPPED"; \
+		fi; \
+	fi
+
+# Debian's sqlmap, which probes the caseload's search and filters (tests/test_sqlmap.py).
+security-deps:
+	@if ! command -v sqlmap >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing sqlmap from Debian's packages for the injection test"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q sqlmap \
+				|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sqlmap) \
+				|| echo "Could not install sqlmap: the injection test will be SKIPPED"; \
+		else \
+			echo "No sqlmap and not root: the injection test will be SKIPPED"; \
 		fi; \
 	fi
 

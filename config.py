@@ -62,6 +62,13 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
     LOGIN_THROTTLE_MINUTES = _env_int("LOGIN_THROTTLE_MINUTES", 15)
 
+    # A pause for one address guessing one account; the account itself is never locked, so
+    # nobody can lock a caseworker out by typing wrong passwords for them. Failures of an
+    # account from everywhere only slow its sign-in down (at most LOGIN_MAX_DELAY_SECONDS).
+    LOGIN_MAX_DELAY_SECONDS = _env_int("LOGIN_MAX_DELAY_SECONDS", 3)
+    # Staff are signed out after this many minutes without a request (newcomers are not).
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
+
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     ACTIVATION_LINK_HOURS = _env_int("ACTIVATION_LINK_HOURS", 72)
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)

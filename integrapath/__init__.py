@@ -18,7 +18,7 @@ from . import assets
 from .audit import action_label, describe_changes, object_label
 from .cases.models import SENSITIVE_FLAGS
 from .extensions import IdConverter, babel, compress, csrf, db, login_manager, migrate
-from .i18n import register_template_helpers, select_locale, select_timezone
+from .i18n import format_number, register_template_helpers, select_locale, select_timezone
 from .security import can, menu_for, refuse_nul_characters, refuse_undeclared_views
 
 ERROR_STATUSES = (400, 403, 404, 405, 413, 500)
@@ -53,8 +53,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from .accounts.models import User
-
     db.init_app(app)
     migrate.init_app(
         app,
@@ -75,15 +73,24 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        from sqlalchemy import select
-        from sqlalchemy.orm import joinedload
+        from .auth.services import load_signed_in_user
 
-        # With the municipality: every page reads its time zone and name, one query fewer.
-        return db.session.scalar(
-            select(User)
-            .options(joinedload(User.municipality))
-            .where(User.session_token == session_token, User.active.is_(True))
-        )
+        # Only while the browser's session is open: an administrator may end it, and a
+        # staff session ends after a while without requests.
+        return load_signed_in_user(session_token)
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        from flask import flash, g, redirect, request
+        from flask_login import login_url
+
+        if g.get("signed_out_idle"):
+            minutes = app.config["STAFF_IDLE_MINUTES"]
+            flash(_("You were signed out after %(minutes)s minutes without activity.",
+                    minutes=format_number(minutes)), "info")  # fmt: skip
+        else:
+            flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,6 +6,8 @@ route-walk test. Every query for tenant data goes through ``scoped`` so that a
 forgotten filter is not possible by accident.
 """
 
+from collections.abc import Mapping
+from enum import StrEnum
 from functools import wraps
 from urllib.parse import urljoin, urlsplit
 
@@ -19,6 +21,7 @@ from .i18n import LabelledEnum
 
 PUBLIC = "public"
 ACCESS_ATTRIBUTE = "access_rule"
+REACH_ATTRIBUTE = "access_reach"
 
 
 class Role(LabelledEnum):
@@ -37,11 +40,42 @@ class Role(LabelledEnum):
         }
 
 
-def allow(*roles: Role):
-    """Let signed-in users with one of ``roles`` call the view; refuse everyone else."""
+class Reach(StrEnum):
+    """Which objects named in a URL (``<int:case_id>``, ``<int:offering_id>``) a role reaches.
+
+    An object outside the reach answers 404, as if it did not exist. The views enforce it
+    through ``scoped``/``get_scoped_or_404`` (each model's ``tenant_filter``); the declared
+    reach is what the authorisation-matrix test holds them to.
+    """
+
+    MUNICIPALITY = "municipality"  # the user's municipality (a caseworker: see need_to_know)
+    ORGANISATION = "organisation"  # the provider's own organisation and its courses
+    OWN_FILE = "own file"  # the newcomer's own file and what hangs off it
+    NOTHING = "nothing"  # the role reaches the view but no object of it: always 404
+
+
+# What a plain ``@allow(Role.X)`` means for the objects of its URL: each role its own tenant.
+DEFAULT_REACH = {
+    Role.ADMIN: Reach.MUNICIPALITY,
+    Role.CASEWORKER: Reach.MUNICIPALITY,
+    Role.PROVIDER: Reach.ORGANISATION,
+    Role.MIGRANT: Reach.OWN_FILE,
+}
+
+
+def allow(*roles: Role, reach: Mapping[Role, Reach] | None = None):
+    """Let signed-in users with one of ``roles`` call the view; refuse everyone else.
+
+    ``reach`` declares, per role, which objects named in the URL the role may open, where it
+    differs from ``DEFAULT_REACH`` (e.g. ``{Role.ADMIN: Reach.NOTHING}`` for a case page that
+    every role reaches so that none is told the file exists).
+    """
     if not roles:
         raise ValueError("allow() needs at least one role; use @public for open views")
     allowed = frozenset(roles)
+    declared = {role: (reach or {}).get(role, DEFAULT_REACH[role]) for role in allowed}
+    if reach and not set(reach) <= allowed:
+        raise ValueError("allow(reach=...) names a role that is not allowed")
 
     def decorator(view):
         @wraps(view)
@@ -54,9 +88,15 @@ def allow(*roles: Role):
             return view(*args, **kwargs)
 
         setattr(guarded, ACCESS_ATTRIBUTE, allowed)
+        setattr(guarded, REACH_ATTRIBUTE, declared)
         return guarded
 
     return decorator
+
+
+def declared_reach(view) -> dict:
+    """Return ``{role: Reach}`` declared by ``allow`` for a view (empty for public views)."""
+    return getattr(view, REACH_ATTRIBUTE, {})
 
 
 # Named permissions of every domain, by name without the ``can_`` prefix: the views' checks

@@ -36,6 +36,9 @@ class Municipality(TimestampMixin, db.Model):
     # Closed case files are erased (kept only as anonymous statistics) this many years
     # after they were closed, by `flask apply-retention`.
     retention_years: Mapped[int] = mapped_column(default=10, server_default="10")
+    # Need to know: caseworkers open only the files assigned to them or to their team (the
+    # colleagues of their office) instead of every file of the municipality.
+    need_to_know: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"

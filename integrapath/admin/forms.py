@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms import DateField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..accounts.models import OrganisationKind
@@ -107,3 +107,17 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class NeedToKnowForm(FlaskForm):
+    """Whether caseworkers open every file of the municipality or only their team's."""
+
+    need_to_know = RadioField(
+        _l("Caseworkers open"),
+        choices=[
+            ("all", _l("every case file of the municipality")),
+            ("assigned", _l("only the files assigned to them or to a colleague of their office")),
+        ],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Save"))

@@ -125,3 +125,16 @@ def audit_query(
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def set_need_to_know(municipality, assigned_only: bool, actor: User) -> None:
+    """Choose whether caseworkers see every file or only their team's (audited)."""
+    if municipality.need_to_know == assigned_only:
+        return
+    record_event(
+        "need_to_know_changed",
+        municipality,
+        actor=actor,
+        changes={"need_to_know": [municipality.need_to_know, assigned_only]},
+    )
+    municipality.need_to_know = assigned_only

@@ -3,19 +3,23 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts import services as accounts
 from ..accounts.models import Organisation, OrganisationKind, User
 from ..audit import ACTION_LABELS
+from ..auth import services as sign_in
 from ..errors import RuleBroken, show_on_form
 from ..extensions import paginate
+from ..i18n import local_digits
 from ..pathway.services import service_areas_by_organisation, service_areas_of
 from ..security import Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
     ActionForm,
     AuditFilterForm,
+    NeedToKnowForm,
     OrganisationForm,
     UserCreateForm,
     UserFilterForm,
@@ -51,7 +55,22 @@ def users():
         ),
         services.USER_ORDER,
     )
-    return render_template("admin/users.html", page=page, filters=filters)
+    setting = NeedToKnowForm(
+        formdata=None, need_to_know="assigned" if current_user.municipality.need_to_know else "all"
+    )
+    return render_template("admin/users.html", page=page, filters=filters, setting=setting)
+
+
+@bp.route("/settings/need-to-know", methods=["POST"])
+@allow(Role.ADMIN)
+def save_need_to_know():
+    form = NeedToKnowForm()
+    if form.validate_on_submit():
+        services.set_need_to_know(
+            current_user.municipality, form.need_to_know.data == "assigned", current_user
+        )
+        flash(_("The setting has been saved."), "success")
+    return redirect(url_for("admin.users") + "#need-to-know")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -88,8 +107,9 @@ def create_user():
 @allow(Role.ADMIN)
 def user_detail(user_id: int):
     user = get_scoped_or_404(User, user_id)
+    sessions = sign_in.active_sessions(user)
     if user.role == Role.MIGRANT:  # bound to a case file: no role to change
-        return render_template("admin/user_detail.html", user=user, form=None)
+        return render_template("admin/user_detail.html", user=user, form=None, sessions=sessions)
     form = UserRoleForm(obj=user)
     _fill_organisation_choices(form)
     if form.validate_on_submit():
@@ -100,7 +120,29 @@ def user_detail(user_id: int):
         else:
             flash(_("The role of %(name)s has been saved.", name=user.full_name), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user_detail.html", user=user, form=form, action_form=ActionForm())
+    return render_template(
+        "admin/user_detail.html", user=user, form=form, action_form=ActionForm(), sessions=sessions
+    )
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"], defaults={"session_id": None})
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@allow(Role.ADMIN)
+def end_sessions(user_id: int, session_id: int | None):
+    """End one signed-in session of a person (a lost phone) or all of them."""
+    user = get_scoped_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        ended = sign_in.end_sessions(user, current_user, session_id)
+        if ended:
+            message = ngettext(
+                "%(num)s session of %(name)s has been ended.",
+                "%(num)s sessions of %(name)s have been ended.",
+                ended,
+                name="\N{ZERO WIDTH NO-BREAK SPACE}",
+            )
+            flash(local_digits(message).replace("\N{ZERO WIDTH NO-BREAK SPACE}", user.full_name),
+                  "success")  # fmt: skip
+    return redirect(url_for("admin.user_detail", user_id=user.id) + "#sessions")
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -28,7 +28,7 @@ from ..cases.services import load_case_file
 from ..errors import RuleBroken, show_on_form
 from ..extensions import db
 from ..i18n import labelled_choices, local_today
-from ..security import Role, allow
+from ..security import Reach, Role, allow
 from . import bp, services
 from .chart import level_chart
 from .forms import (
@@ -66,7 +66,10 @@ from .reference import (
 )
 
 # Any signed-in role reaches the view, which then answers 404 unless the permission holds.
-caseworker_only = allow(*Role)
+caseworker_only = allow(
+    *Role,
+    reach={Role.ADMIN: Reach.NOTHING, Role.PROVIDER: Reach.NOTHING, Role.MIGRANT: Reach.NOTHING},
+)
 
 
 def _load_case(case_id: int) -> Case:

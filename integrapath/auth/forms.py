@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..accounts.services import ACTIVATION_CODE_DIGITS, normalise_activation_code
 from ..i18n import lazy_number, locale_choices
+from .services import is_common_password
 
 PASSWORD_MIN_LENGTH = 10
 
@@ -23,6 +24,10 @@ def _reject_weak_password(form, field) -> None:
         raise ValidationError(_l("The password must not start or end with a space."))
     if len(set(value)) < 4:
         raise ValidationError(_l("The password is too easy to guess."))
+    if is_common_password(value):
+        raise ValidationError(
+            _l("This password is on a list of passwords that many people use. Choose another.")
+        )
 
 
 class NewPasswordMixin:

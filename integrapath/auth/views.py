@@ -1,5 +1,7 @@
 """Sign-in, sign-out, activation, password change and the language switcher."""
 
+import time
+
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -40,6 +42,8 @@ def login():
         return redirect(home_url())
     form = LoginForm()
     if form.validate_on_submit():
+        if delay := services.sign_in_delay(form.email.data):
+            time.sleep(delay)  # many failures of this account from elsewhere: slow, not locked
         try:
             user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
         except services.SignInThrottled as refused:
@@ -60,6 +64,7 @@ def login():
             if chosen_locale:
                 services.set_preferred_locale(user, chosen_locale)
             login_user(user)
+            services.start_session(user)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else home_url())
     return render_template("auth/login.html", form=form)
@@ -69,6 +74,7 @@ def login():
 @allow(*ALL_ROLES)
 def logout():
     services.record_logout(current_user._get_current_object())
+    services.end_current_session()
     logout_user()
     session.clear()
     flash(_("You have been signed out."), "success")
@@ -108,9 +114,11 @@ def activate(token: str):
 
 def _welcome(user):
     """Sign in the person who just chose their first password, in a new session."""
+    services.end_current_session()
     logout_user()
     session.clear()
     login_user(user)
+    services.start_session(user)
     flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
     return redirect(home_url())
 

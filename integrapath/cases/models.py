@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..audit import AuditedField, register_audited_fields
 from ..extensions import TimestampMixin, UTCDateTime, db, enum_column, utcnow
 from ..i18n import LabelledEnum
@@ -247,7 +248,15 @@ class Case(TimestampMixin, db.Model):
         through enrolments only: neither sees a case file.
         """
         if user.role == Role.CASEWORKER:
-            return cls.municipality_id == user.municipality_id
+            in_town = cls.municipality_id == user.municipality_id
+            if not user.municipality.need_to_know:
+                return in_town
+            # Need to know: the files of this caseworker and of the colleagues of their office.
+            mine = cls.caseworker_id == user.id
+            if user.organisation_id is None:
+                return sa.and_(in_town, mine)
+            team = sa.select(User.id).where(User.organisation_id == user.organisation_id)
+            return sa.and_(in_town, sa.or_(mine, cls.caseworker_id.in_(team)))
         if user.role == Role.MIGRANT:
             return cls.account_id == user.id
         return sa.false()

@@ -45,7 +45,7 @@ CASE_FIELDS = (
     "residence_category", "permit_number", "permit_issued_on", "permit_expires_on",
     "arrived_in_country_on", "arrived_in_municipality_on", "caseworker_id",
 )  # fmt: skip
-VIEW_ACTIONS = ("case_viewed", "sensitive_flags_viewed")
+VIEW_ACTIONS = ("case_viewed", "unassigned_case_viewed", "sensitive_flags_viewed")
 
 
 class CaseError(RuleBroken):
@@ -477,6 +477,8 @@ def permit_alert(case: Case, today: date) -> str | None:
 def record_case_view(case: Case, viewer: User) -> None:
     """Audit each view of a case file, and separately each view of its sensitive flags."""
     record_event("case_viewed", case, actor=viewer)
+    if viewer.role == Role.CASEWORKER and case.caseworker_id != viewer.id:
+        record_event("unassigned_case_viewed", case, actor=viewer)
     if viewer.role == Role.CASEWORKER and case.active_flags:
         record_event(
             "sensitive_flags_viewed",

@@ -36,7 +36,7 @@ from ..i18n import (
     local_digits,
     locale_name,
 )
-from ..security import Role, allow, get_scoped_or_404, menu_item
+from ..security import Reach, Role, allow, get_scoped_or_404, menu_item
 from . import bp, services
 from .forms import (
     ActionStatusForm,
@@ -287,7 +287,10 @@ add_caseload_filter(
 )
 
 # Any signed-in role reaches these views, which answer 404 unless the permission holds.
-any_role = allow(*Role)
+any_role = allow(
+    *Role,
+    reach={Role.ADMIN: Reach.NOTHING, Role.PROVIDER: Reach.NOTHING, Role.MIGRANT: Reach.NOTHING},
+)
 
 
 def _case_for(case_id: int, permitted) -> Case:
@@ -518,7 +521,10 @@ def retire(milestone_id: int):
 # Any signed-in role reaches these views, which answer 404 unless the permission holds: a
 # 403 would tell a provider or a newcomer that the file exists (the newcomer reads their plan
 # in the portal).
-plan_staff = allow(*Role)
+plan_staff = allow(
+    *Role,
+    reach={Role.ADMIN: Reach.NOTHING, Role.PROVIDER: Reach.NOTHING, Role.MIGRANT: Reach.NOTHING},
+)
 
 
 def _plan_case(case_id: int, *, edit: bool = False) -> Case:

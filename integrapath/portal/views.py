@@ -24,7 +24,7 @@ from ..i18n import LabelledEnum, format_date, format_datetime, format_list, loca
 from ..inclusion.services import shared_with_newcomer
 from ..pathway.page import DayListSection, add_day_list
 from ..pathway.services import acknowledge_plan, host_language
-from ..security import Role, allow, get_scoped_or_404, menu_item
+from ..security import Reach, Role, allow, get_scoped_or_404, menu_item
 from . import bp, services, staff_bp
 from .forms import AcknowledgeForm, DoneForm, MessageForm, MyDetailsForm
 from .models import NewcomerMessage
@@ -96,7 +96,10 @@ def plan():
 # Every role reaches the view so that staff, like another newcomer, get the 404 of a plan that
 # is not theirs rather than a 403 that says it exists.
 @bp.route("/plan/<int:version_id>/acknowledge", methods=["POST"])
-@allow(*Role)
+@allow(
+    *Role,
+    reach={Role.ADMIN: Reach.NOTHING, Role.CASEWORKER: Reach.NOTHING, Role.PROVIDER: Reach.NOTHING},
+)
 def acknowledge(version_id: int):
     version = services.own_plan_version(current_user, version_id)
     if version is None:
