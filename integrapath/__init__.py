@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .pathway.views import bp as pathway_bp
     from .portal.views import bp as portal_bp
     from .portal.views import staff_bp as portal_staff_bp
+    from .reports.views import bp as reports_bp
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         pathway_bp,
         portal_bp,
         portal_staff_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -33,6 +33,10 @@ class Municipality(TimestampMixin, db.Model):
     inactivity_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
     # A partner service is expected to answer a referral within this many days.
     referral_answer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Reports hide every count below this many people (small-cell protection).
+    report_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Reports count only the cases whose consent allows anonymous statistics.
+    report_needs_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"
