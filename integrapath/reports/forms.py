@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import BooleanField, IntegerField, SelectField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
 
 from ..i18n import labelled_choices, local_digits
 from .services import Breakdown
@@ -29,3 +30,13 @@ class PeriodForm(FlaskForm):
         ]
         if self.year.data not in years:
             self.year.data = this_year
+
+
+class SettingsForm(FlaskForm):
+    threshold = IntegerField(
+        _l("Smallest group shown"),
+        validators=[InputRequired(), NumberRange(min=3, max=50)],
+        description=_l("Groups of fewer people are hidden in every table, chart and export."),
+    )
+    needs_consent = BooleanField(_l("Count only people who agreed to anonymous statistics"))
+    submit = SubmitField(_l("Save settings"))

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ..accounts.models import Municipality
+from ..accounts.models import Municipality, User
 from ..assessments.models import (
     ActivityStatus,
     EducationEntry,
@@ -25,6 +25,7 @@ from ..assessments.models import (
     Qualification,
     RecognitionState,
 )
+from ..audit import record_event
 from ..cases.models import (
     Case,
     CaseStatus,
@@ -36,6 +37,7 @@ from ..cases.models import (
     StageChange,
 )
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
+from ..errors import RuleBroken
 from ..extensions import db
 from ..i18n import LabelledEnum, country_name, format_number, local_digits
 from ..inclusion.models import HousingRecord, HousingSituation, Status
@@ -145,6 +147,13 @@ def months_between(start, end):
             else_=0,
         )
     )
+
+
+def as_date(column):
+    """The calendar day of a timestamp or date column (SQLite's CAST would make a number)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(column, sa.Date)
+    return func.date(column)
 
 
 def add_months(column, months: int):
@@ -433,6 +442,14 @@ def _indicators(person):
 
 
 FAMILIES = ("employment", "education", "inclusion", "citizenship")
+# Figures of a row that are sums of the same people, hidden together (see suppression.py).
+LINKED = {
+    "employment": [{"employment_rate", "unemployment_rate", "activity_rate"}],
+    "education": [{"attainment_low", "attainment_medium", "attainment_high"}],
+    "inclusion": [],
+    "citizenship": [],
+    "language": [{"a2_people", "a2_median"}, {"b1_people", "b1_median"}],
+}
 HELD = {
     "health_insurance": Status.HEALTH_INSURANCE,
     "general_practitioner": Status.GENERAL_PRACTITIONER,
@@ -497,11 +514,13 @@ def indicator_tables(municipality: Municipality, period: Period) -> list[Table]:
             )
             for key in _group_order(period.breakdown, set(results))
         ]
-        tables.append(_with_total(family, str(title), table_columns, rows, municipality))
+        tables.append(
+            _with_total(family, str(title), table_columns, rows, municipality, LINKED[family])
+        )
     return tables
 
 
-def _with_total(key, title, columns, rows: list[Row], municipality) -> Table:
+def _with_total(key, title, columns, rows: list[Row], municipality, linked) -> Table:
     total = Row(
         None,
         _("All"),
@@ -519,7 +538,7 @@ def _with_total(key, title, columns, rows: list[Row], municipality) -> Table:
         total=True,
     )
     table = Table(key, title, columns, [total, *rows])
-    protect(table.rows, municipality.report_threshold)
+    protect(table.rows, municipality.report_threshold, linked)
     return table
 
 
@@ -630,7 +649,7 @@ def language_table(municipality: Municipality, period: Period) -> Table:
     total = Row(None, _("All"), cells(everyone), total=True)
     total.people = max((cell.count for cell in total.cells.values()), default=0)
     table = Table("language", _("Time to A2 and B1"), table_columns, [total, *rows])
-    protect(table.rows, municipality.report_threshold)
+    protect(table.rows, municipality.report_threshold, LINKED["language"])
     return table
 
 
@@ -699,7 +718,7 @@ def course_table(municipality: Municipality, period: Period) -> Table:
         )
     # Course types are not groups of one population (a person takes several): no total row.
     table = Table("courses", _("Courses"), table_columns, rows)
-    protect(table.rows, municipality.report_threshold, with_total=False)
+    protect(table.rows, municipality.report_threshold)
     return table
 
 
@@ -766,7 +785,7 @@ def stage_table(municipality: Municipality, period: Period, today: date) -> Tabl
         .group_by(StageChange.case_id)
         .subquery()
     )
-    months = months_between(sa.cast(entered.c.since, sa.Date), sa.literal(today, sa.Date))
+    months = months_between(as_date(entered.c.since), sa.literal(today, sa.Date))
     query = (
         select(Case.stage, months, func.count(Case.id))
         .join(entered, entered.c.case_id == Case.id)
@@ -822,10 +841,9 @@ def _status_at(day):
 
 
 def _stage_at(day):
-    moment = sa.cast(day, sa.Date)
     return (
         select(StageChange.to_stage)
-        .where(StageChange.case_id == Case.id, sa.cast(StageChange.changed_at, sa.Date) <= moment)
+        .where(StageChange.case_id == Case.id, as_date(StageChange.changed_at) <= day)
         .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -924,7 +942,7 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
         title = _("%(months)s months after arrival", months=format_number(months))
         table = Table(f"cohort_{months}", title, table_columns, rows)
         # Each row is its own arrival year, with no total across them: only primary cells.
-        protect(table.rows, municipality.report_threshold, with_total=False)
+        protect(table.rows, municipality.report_threshold)
         tables.append(table)
     return tables
 
@@ -969,3 +987,29 @@ def build_report(municipality: Municipality, period: Period, today: date) -> Rep
         stage_table(municipality, period, today),
         cohort_tables(municipality, period),
     )
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+THRESHOLDS = range(3, 51)
+
+
+def set_report_settings(
+    municipality: Municipality, threshold: int, needs_consent: bool, actor: User
+) -> None:
+    """Keep the smallest group a report may show and whether it counts only the people who
+    agreed to statistics; a change goes to the audit trail.
+
+    :raise RuleBroken: for a threshold below 3 or above 50.
+    """
+    if threshold not in THRESHOLDS:
+        raise RuleBroken(_l("Choose between 3 and 50 people."), "threshold")
+    changes = {}
+    if threshold != municipality.report_threshold:
+        changes["report_threshold"] = [municipality.report_threshold, threshold]
+    if needs_consent != municipality.report_needs_consent:
+        changes["report_needs_consent"] = [municipality.report_needs_consent, needs_consent]
+    if changes:
+        record_event("report_settings_changed", actor=actor, changes=changes)
+    municipality.report_threshold = threshold
+    municipality.report_needs_consent = needs_consent

@@ -3,17 +3,19 @@
 import csv
 import io
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..errors import RuleBroken, show_on_form
+from ..extensions import db
 from ..i18n import format_number, format_percent, local_today
 from ..security import Role, allow, menu_item
 from ..spreadsheets import csv_delimiter, neutralise
 from . import bp, services
-from .forms import PeriodForm
+from .forms import PeriodForm, SettingsForm
 
 STAFF = (Role.CASEWORKER, Role.ADMIN)
 
@@ -49,33 +51,73 @@ def show(cell, column) -> str:
 
 
 def text(row, column) -> str:
-    if row.hidden:
-        return _("Hidden")
-    if column.key not in row.cells:
+    cell = row.cells.get(column.key)
+    if cell is None:
         return "–"
-    return show(row.cells[column.key], column)
+    if cell.hidden:
+        return _("Hidden")
+    return show(cell, column)
 
 
 def gap(table, column) -> str | None:
     """Women minus men in percentage points, when both are shown (the councils' question)."""
-    rows = {row.key: row for row in table.groups if not row.hidden}
+    rows = {row.key: row for row in table.groups}
     women, men = rows.get("female"), rows.get("male")
     if not (women and men) or column.kind != "rate":
         return None
-    first, second = women.cells[column.key].ratio, men.cells[column.key].ratio
-    if first is None or second is None:
+    cells = women.cells[column.key], men.cells[column.key]
+    if any(cell.hidden or cell.ratio is None for cell in cells):
         return None
+    first, second = (cell.ratio for cell in cells)
     return _("%(points)s points", points=format_number(round((first - second) * 100, 1)))
 
 
 HELPERS = {"show": show, "text": text, "gap": gap}
 
 
+def _settings_form(**kwargs) -> SettingsForm | None:
+    if current_user.role != Role.ADMIN:
+        return None
+    town = current_user.municipality
+    return SettingsForm(
+        prefix="settings",
+        data={"threshold": town.report_threshold, "needs_consent": town.report_needs_consent},
+        **kwargs,
+    )
+
+
 @bp.route("/")
 @allow(*STAFF)
-def dashboard():
+def dashboard(settings_form=None):
     form, report = _report()
-    return render_template("reports/dashboard.html", form=form, report=report, **HELPERS)
+    return render_template(
+        "reports/dashboard.html",
+        form=form,
+        report=report,
+        settings_form=settings_form or _settings_form(formdata=None),
+        **HELPERS,
+    )
+
+
+@bp.route("/settings", methods=["POST"])
+@allow(Role.ADMIN)
+def save_settings():
+    form = SettingsForm(prefix="settings")
+    if form.validate_on_submit():
+        try:
+            services.set_report_settings(
+                current_user.municipality,
+                form.threshold.data,
+                form.needs_consent.data,
+                current_user,
+            )
+        except RuleBroken as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The report settings have been saved."), "success")
+            return redirect(url_for("reports.dashboard"))
+    return dashboard(settings_form=form), 422
 
 
 @bp.route("/print")
