@@ -36,7 +36,7 @@ class SettingsForm(FlaskForm):
     threshold = IntegerField(
         _l("Smallest group shown"),
         validators=[InputRequired(), NumberRange(min=3, max=50)],
-        description=_l("Groups of fewer people are hidden in every table, chart and export."),
+        description=_l("Figures about fewer people are hidden in every table, chart and export."),
     )
     needs_consent = BooleanField(_l("Count only people who agreed to anonymous statistics"))
     submit = SubmitField(_l("Save settings"))
