@@ -846,6 +846,11 @@ def _seed_report_cohort(municipality: Municipality, spec: dict, provider: Organi
         courses.record_attendance(session, marks, teacher)
     for position, enrolment in enumerate(enrolments):
         courses.record_result(enrolment, courses.ResultData(passed=position < 7), teacher)
+    # It ended yesterday: no class today, and no longer among the courses a file can take.
+    for session in courses.sessions_of(offering):
+        if session.date >= today:
+            db.session.delete(session)
+    offering.end_date = today - timedelta(days=1)
 
 
 @click.command("seed-demo")

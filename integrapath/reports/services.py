@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from ..accounts.models import Municipality, User
 from ..assessments.models import (
@@ -40,8 +39,7 @@ from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Off
 from ..errors import RuleBroken
 from ..extensions import db
 from ..i18n import LabelledEnum, country_name, format_number, local_digits
-from ..inclusion.models import HousingRecord, HousingSituation, Status
-from ..inclusion.services import holding_condition
+from ..inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
 from ..pathway.services import host_language
 from .suppression import Cell, Row, Table, protect
 
@@ -118,18 +116,21 @@ def _year(column):
     return sa.cast(sa.extract("year", column), sa.Integer)
 
 
-def _day_key(column):
-    """A date as the number yyyymmdd, so that ages and months are integer arithmetic."""
-    return (
-        _year(column) * 10000
-        + sa.cast(sa.extract("month", column), sa.Integer) * 100
-        + sa.cast(sa.extract("day", column), sa.Integer)
-    )
+def born_by(on: date, years: int) -> date:
+    """The last birthday of someone who is ``years`` old on ``on`` (29 February: the 28th)."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:
+        return on.replace(year=on.year - years, day=28)
 
 
-def age_on(on: date):
-    """Age in whole years on ``on``."""
-    return (on.year * 10000 + on.month * 100 + on.day - _day_key(Case.date_of_birth)) // 10000
+def aged(born, on: date, low: int, high: int | None = None):
+    """``born`` (a date of birth column) makes the person ``low`` to ``high`` years old on
+    ``on``: plain date comparisons, which an index or a scan answers without arithmetic."""
+    condition = born <= born_by(on, low)
+    if high is not None:
+        condition &= born > born_by(on, high + 1)
+    return condition
 
 
 def months_between(start, end):
@@ -169,9 +170,12 @@ def _group_of(breakdown: Breakdown, on: date):
     if breakdown == Breakdown.SEX:
         return Case.sex
     if breakdown == Breakdown.AGE:
-        age = age_on(on)
         return sa.case(
-            *((age <= high, low) for low, high in AGE_BANDS if high is not None),
+            *(
+                (Case.date_of_birth > born_by(on, high + 1), low)
+                for low, high in AGE_BANDS
+                if high is not None
+            ),
             else_=AGE_BANDS[-1][0],
         )
     if breakdown == Breakdown.COUNTRY:
@@ -250,37 +254,24 @@ def left_out(municipality: Municipality, period: Period) -> int | None:
     )
 
 
-def _latest_status(on: date):
-    """Join condition: the employment status of the case that holds on ``on``."""
-    newer = aliased(EmploymentStatus)
-    return sa.and_(
-        EmploymentStatus.case_id == Case.id,
-        EmploymentStatus.since <= on,
-        ~sa.exists().where(
-            newer.case_id == EmploymentStatus.case_id,
-            newer.since <= on,
-            sa.or_(
-                newer.since > EmploymentStatus.since,
-                sa.and_(newer.since == EmploymentStatus.since, newer.id > EmploymentStatus.id),
-            ),
-        ),
+def _spans(model, municipality: Municipality, *columns, since=None, partition=()):
+    """The records of ``model`` for the municipality's cases, each with the day the next one
+    (of the same case and ``partition``) took over: one pass in index order, so that "what held
+    on a day" is a range test on each row, not a search per person."""
+    since = model.since if since is None else since
+    until = func.lead(since).over(
+        partition_by=(model.case_id, *partition), order_by=(since, model.id)
+    )
+    return (
+        select(model.case_id, *columns, since.label("since"), until.label("until"))
+        .join(Case, Case.id == model.case_id)
+        .where(Case.municipality_id == municipality.id)
+        .subquery()
     )
 
 
-def _latest_housing(on: date):
-    newer = aliased(HousingRecord)
-    return sa.and_(
-        HousingRecord.case_id == Case.id,
-        HousingRecord.since <= on,
-        ~sa.exists().where(
-            newer.case_id == HousingRecord.case_id,
-            newer.since <= on,
-            sa.or_(
-                newer.since > HousingRecord.since,
-                sa.and_(newer.since == HousingRecord.since, newer.id > HousingRecord.id),
-            ),
-        ),
-    )
+def _held_on(spans, day):
+    return (spans.c.since <= day) & (spans.c.until.is_(None) | (spans.c.until > day))
 
 
 def _highest_isced():
@@ -304,15 +295,15 @@ def _rate(name, label, definition, numerator, denominator):
     return Column(name, label, definition), numerator, denominator
 
 
-def _indicators(person):
+def _indicators(person, on: date):
     """The indicator columns of each family, with their SQL numerator and denominator over
     ``person`` (one row per person: age, status, occupation group, education, housing...)."""
-    age = person.c.age
+    born = person.c.born
     status = person.c.status
     isced = person.c.level
     housing = person.c.housing
-    aged_20_64 = age.between(20, 64)
-    aged_25_64 = age.between(25, 64)
+    aged_20_64 = aged(born, on, 20, 64)
+    aged_25_64 = aged(born, on, 25, 64)
     working = status.in_(WORKING)
     tertiary = isced >= 5
     holds = {name: person.c[name] == 1 for name in HELD}
@@ -378,8 +369,8 @@ def _indicators(person):
                     "in_education_18_24",
                     _l("In education or training, aged 18–24"),
                     _l("People aged 18–24 in education or vocational training, of all aged 18–24."),
-                    age.between(18, 24) & status.in_(LEARNING),
-                    age.between(18, 24),
+                    aged(born, on, 18, 24) & status.in_(LEARNING),
+                    aged(born, on, 18, 24),
                 ),
                 _rate(
                     "in_education",
@@ -465,27 +456,50 @@ def _count_if(condition):
 def indicator_tables(municipality: Municipality, period: Period) -> list[Table]:
     """The four indicator families as tables: one query for all of them."""
     isced_table = _highest_isced()
-    person = (
+    on = period.on
+    work = _spans(
+        EmploymentStatus, municipality, EmploymentStatus.status, EmploymentStatus.isco_major
+    )
+    work_on = select(work).where(_held_on(work, on)).subquery()
+    housing = _spans(HousingRecord, municipality, HousingRecord.situation)
+    housing_on = select(housing).where(_held_on(housing, on)).subquery()
+    status = _spans(
+        StatusRecord, municipality, StatusRecord.status, StatusRecord.holds,
+        partition=(StatusRecord.status,),
+    )  # fmt: skip
+    held = (
         select(
-            _group_of(period.breakdown, period.on).label("grp"),
-            age_on(period.on).label("age"),
-            EmploymentStatus.status.label("status"),
-            EmploymentStatus.isco_major.label("isco_major"),
-            isced_table.c.level.label("level"),
-            HousingRecord.situation.label("housing"),
+            status.c.case_id,
             *(
-                sa.case((holding_condition(status, period.on), 1), else_=0).label(name)
-                for name, status in HELD.items()
+                func.max(sa.case(((status.c.status == kind) & status.c.holds, 1), else_=0)).label(
+                    name
+                )
+                for name, kind in HELD.items()
             ),
         )
+        .where(_held_on(status, on), status.c.status.in_(list(HELD.values())))
+        .group_by(status.c.case_id)
+        .subquery()
+    )
+    person = (
+        select(
+            _group_of(period.breakdown, on).label("grp"),
+            Case.date_of_birth.label("born"),
+            work_on.c.status.label("status"),
+            work_on.c.isco_major.label("isco_major"),
+            isced_table.c.level.label("level"),
+            housing_on.c.situation.label("housing"),
+            *(func.coalesce(held.c[name], 0).label(name) for name in HELD),
+        )
         .select_from(Case)
-        .outerjoin(EmploymentStatus, _latest_status(period.on))
-        .outerjoin(HousingRecord, _latest_housing(period.on))
+        .outerjoin(work_on, work_on.c.case_id == Case.id)
+        .outerjoin(housing_on, housing_on.c.case_id == Case.id)
+        .outerjoin(held, held.c.case_id == Case.id)
         .outerjoin(isced_table, isced_table.c.case_id == Case.id)
         .where(_in_population(municipality, period))
         .subquery()
     )
-    families = _indicators(person)
+    families = _indicators(person, on)
     columns = [person.c.grp, func.count().label("people")]
     for family in FAMILIES:
         for column, numerator, denominator in families[family][1]:
@@ -830,68 +844,90 @@ def stage_table(municipality: Municipality, period: Period, today: date) -> Tabl
 # -- cohorts -----------------------------------------------------------------------------------
 
 
-def _status_at(day):
-    return (
-        select(EmploymentStatus.status)
-        .where(EmploymentStatus.case_id == Case.id, EmploymentStatus.since <= day)
-        .order_by(EmploymentStatus.since.desc(), EmploymentStatus.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _stage_at(day):
-    return (
-        select(StageChange.to_stage)
-        .where(StageChange.case_id == Case.id, as_date(StageChange.changed_at) <= day)
-        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
     """Each arrival year followed 6, 12, 24 and 36 months after arrival: who is in work or
-    education, at A2 and at B1, and in which stage. One query: a row per person with what
-    held at each point, summed per arrival year."""
+    education, at A2 and at B1, and in which stage. Three queries, each one pass: the people
+    (with their first days at A2 and B1), their employment records and their stage changes,
+    each record with the day the next one took over, summed per arrival year."""
     language = host_language(municipality)
-    columns = [_year(ARRIVAL).label("cohort")]
-    for months in COHORT_MONTHS:
-        day = add_months(ARRIVAL, months)
-        columns += [
-            sa.case((day <= period.on, 1), else_=0).label(f"followed_{months}"),
-            sa.case((_status_at(day).in_(WORKING + LEARNING), 1), else_=0).label(f"work_{months}"),
-            sa.case((LanguageStanding.a2_reached_on <= day, 1), else_=0).label(f"a2_{months}"),
-            sa.case((LanguageStanding.b1_reached_on <= day, 1), else_=0).label(f"b1_{months}"),
-            _stage_at(day).label(f"stage_{months}"),
-        ]
-    inner = (
-        select(*columns)
+    cohort = _year(ARRIVAL).label("cohort")
+    counted = (
+        _in_population(municipality, period),
+        ARRIVAL.is_not(None),
+        add_months(ARRIVAL, COHORT_MONTHS[0]) <= period.on,
+    )
+    days = {months: add_months(ARRIVAL, months) for months in COHORT_MONTHS}
+
+    def followed(months):
+        return days[months] <= period.on
+
+    people = (
+        select(
+            cohort,
+            *(
+                _count_if(followed(months) & condition)
+                for months in COHORT_MONTHS
+                for condition in (
+                    sa.true(),
+                    LanguageStanding.a2_reached_on <= days[months],
+                    LanguageStanding.b1_reached_on <= days[months],
+                )
+            ),
+        )
         .select_from(Case)
         .outerjoin(
             LanguageStanding,
             (LanguageStanding.case_id == Case.id) & (LanguageStanding.language == language),
         )
-        .where(
-            _in_population(municipality, period),
-            ARRIVAL.is_not(None),
-            add_months(ARRIVAL, COHORT_MONTHS[0]) <= period.on,
-        )
-        .subquery()
+        .where(*counted)
+        .group_by(cohort)
     )
-    sums = [inner.c.cohort]
-    for months in COHORT_MONTHS:
-        followed = inner.c[f"followed_{months}"] == 1
-        sums += [
-            func.sum(inner.c[f"followed_{months}"]),
-            _count_if(followed & (inner.c[f"work_{months}"] == 1)),
-            _count_if(followed & (inner.c[f"a2_{months}"] == 1)),
-            _count_if(followed & (inner.c[f"b1_{months}"] == 1)),
-            *(_count_if(followed & (inner.c[f"stage_{months}"] == stage.value)) for stage in Stage),
-        ]
-    results = db.session.execute(
-        select(*sums).group_by(inner.c.cohort).order_by(inner.c.cohort)
-    ).all()
+    work = _spans(EmploymentStatus, municipality, EmploymentStatus.status)
+    working = (
+        select(
+            cohort,
+            *(
+                _count_if(
+                    followed(months)
+                    & _held_on(work, days[months])
+                    & work.c.status.in_(WORKING + LEARNING)
+                )
+                for months in COHORT_MONTHS
+            ),
+        )
+        .select_from(Case)
+        .join(work, work.c.case_id == Case.id)
+        .where(*counted)
+        .group_by(cohort)
+    )
+    stages = _spans(
+        StageChange, municipality, StageChange.to_stage, since=as_date(StageChange.changed_at)
+    )
+    staged = (
+        select(
+            cohort,
+            *(
+                _count_if(
+                    followed(months)
+                    & _held_on(stages, days[months])
+                    & (stages.c.to_stage == stage.value)
+                )
+                for months in COHORT_MONTHS
+                for stage in Stage
+            ),
+        )
+        .select_from(Case)
+        .join(stages, stages.c.case_id == Case.id)
+        .where(*counted)
+        .group_by(cohort)
+    )
+    found = {row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(people)}
+    at_work = {
+        row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(working)
+    }
+    in_stage = {
+        row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(staged)
+    }
     table_columns = [
         Column(
             "followed",
@@ -919,26 +955,25 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
         ),
         *(Column(f"stage_{stage.value}", stage.label, "", "rate") for stage in Stage),
     ]
-    per_point = 4 + len(Stage)
     tables = []
     for index, months in enumerate(COHORT_MONTHS):
         rows = []
-        for result in results:
-            followed, work, a2, b1, *stages = result[
-                1 + index * per_point : 1 + (index + 1) * per_point
-            ]
-            followed = int(followed or 0)
-            if not followed:
+        for year in sorted(found):
+            followed_count, a2, b1 = found[year][index * 3 : index * 3 + 3]
+            if not followed_count:
                 continue
+            work_count = at_work.get(year, [0] * len(COHORT_MONTHS))[index]
+            stage_counts = in_stage.get(year, [0] * len(COHORT_MONTHS) * len(Stage))
             cells = {
-                "followed": Cell(followed),
-                "work": Cell(int(work), followed),
-                "a2": Cell(int(a2), followed),
-                "b1": Cell(int(b1), followed),
+                "followed": Cell(followed_count),
+                "work": Cell(work_count, followed_count),
+                "a2": Cell(a2, followed_count),
+                "b1": Cell(b1, followed_count),
             }
-            for stage, count in zip(Stage, stages, strict=True):
-                cells[f"stage_{stage.value}"] = _share(int(count), followed)
-            rows.append(Row(result[0], local_digits(result[0]), cells, people=followed))
+            for number, stage in enumerate(Stage):
+                count = stage_counts[index * len(Stage) + number]
+                cells[f"stage_{stage.value}"] = _share(count, followed_count)
+            rows.append(Row(year, local_digits(year), cells, people=followed_count))
         title = _("%(months)s months after arrival", months=format_number(months))
         table = Table(f"cohort_{months}", title, table_columns, rows)
         # Each row is its own arrival year, with no total across them: only primary cells.
