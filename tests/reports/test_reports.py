@@ -366,3 +366,34 @@ def test_query_count_does_not_grow(auth, client, make_user, make_case, count_que
 
 
 _created: list = []
+
+
+def test_admin_sets_the_threshold_and_the_consent_rule(auth, client, make_user, municipality):
+    from integrapath.audit import AuditEvent
+
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    response = auth.post(
+        "/reports/settings",
+        {"settings-threshold": "10", "settings-needs_consent": "y"},
+        token_from="/reports/",
+    )
+    assert response.status_code == 302
+    db.session.refresh(municipality)
+    assert (municipality.report_threshold, municipality.report_needs_consent) == (10, True)
+    assert db.session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.action == "report_settings_changed")
+    )
+    refused = auth.post("/reports/settings", {"settings-threshold": "2"}, token_from="/reports/")
+    assert refused.status_code == 422
+    db.session.refresh(municipality)
+    assert municipality.report_threshold == 10
+
+
+def test_caseworkers_cannot_change_the_settings(auth, client, make_user, municipality):
+    auth.login(make_user(Role.CASEWORKER))
+    assert "settings-threshold" not in client.get("/reports/").get_data(as_text=True)
+    response = auth.post("/reports/settings", {"settings-threshold": "9"}, token_from="/reports/")
+    assert response.status_code in (403, 404)
+    db.session.refresh(municipality)
+    assert municipality.report_threshold == 5
