@@ -763,6 +763,7 @@ def _seed_partners(municipality: Municipality, spec: dict) -> None:
 # sex is not stated. Groups are large enough for the reports to show them (5 and more, and
 # 5 and more not counted), as a real intake would be.
 REPORT_COHORT = {Sex.FEMALE: (8, 5, 7), Sex.MALE: (10, 5, 5), Sex.UNKNOWN: (0, 0, 6)}
+REPORT_FAMILY_NAMES = ("Naseri", "Omari", "Rahimi", "Sultani", "Yousef", "Zaman")
 REPORT_JOBS = ("5120", "9112", "8322", "2221", "7112", "4110")
 CIVIC_CLASS = 12  # of whom 7 completed the civic orientation course and 5 did not pass
 
@@ -794,6 +795,10 @@ def _seed_report_cohort(municipality: Municipality, spec: dict, provider: Organi
                 arrived_in_municipality_on=arrived + timedelta(days=10),
                 permit_number=f"{spec['code']}R{number:05d}",
                 caseworker_id=None,
+                # After "K" in the all-files caseload, whose first page the journeys read.
+                family_name=REPORT_FAMILY_NAMES[number % len(REPORT_FAMILY_NAMES)],
+                family_name_latin=None,
+                given_names_latin=None,
             )
             generated.data.flags = {}
             case = register_case(generated.data, actor, confirmed_new_person=True)
