@@ -65,6 +65,8 @@ PAGES = [
     Page("admin: accounts", "admin", "/admin/users"),
     Page("admin: audit log", "admin", "/admin/audit"),
     Page("admin: milestones", "admin", "/admin/milestones"),
+    Page("reports: dashboard, by sex", "admin", "/reports/"),
+    Page("reports: dashboard, by country", "caseworker", "/reports/?breakdown=country"),
     Page("provider: attendance of 30", "provider", "/courses/sessions/{session}/attendance"),
     Page(
         "provider: attendance saved again",

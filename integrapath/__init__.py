@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from .portal.views import bp as portal_bp
     from .portal.views import staff_bp as portal_staff_bp
     from .privacy.views import bp as privacy_bp
+    from .reports.views import bp as reports_bp
     from .transfers.views import bp as transfers_bp
 
     for blueprint in (
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
         portal_bp,
         portal_staff_bp,
         privacy_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -105,6 +105,7 @@ ACTION_LABELS = {
     "referral_completed": _l("Referral completed"),
     "referral_withdrawn": _l("Referral withdrawn"),
     "referral_answer_days_changed": _l("Days to answer a referral changed"),
+    "report_settings_changed": _l("Report settings changed"),
     "housing_recorded": _l("Housing situation recorded"),
     "health_access_recorded": _l("Health access recorded"),
     "civic_status_recorded": _l("Residence status or participation recorded"),

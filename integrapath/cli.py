@@ -758,6 +758,106 @@ def _seed_partners(municipality: Municipality, spec: dict) -> None:
                                    today - timedelta(days=4), caseworker)  # fmt: skip
 
 
+# Last year's arrivals for the reports (unassigned files: no caseworker's caseload changes):
+# women and men, each with (employed, unemployed, not active or in education), and a few whose
+# sex is not stated. Groups are large enough for the reports to show them (5 and more, and
+# 5 and more not counted), as a real intake would be.
+REPORT_COHORT = {Sex.FEMALE: (8, 5, 7), Sex.MALE: (10, 5, 5), Sex.UNKNOWN: (0, 0, 6)}
+REPORT_FAMILY_NAMES = ("Naseri", "Omari", "Rahimi", "Sultani", "Yousef", "Zaman")
+REPORT_JOBS = ("5120", "9112", "8322", "2221", "7112", "4110")
+CIVIC_CLASS = 12  # of whom 7 completed the civic orientation course and 5 did not pass
+
+
+def _seed_report_cohort(municipality: Municipality, spec: dict, provider: Organisation) -> None:
+    """Last year's arrivals with their work, language results and a civic orientation course
+    that ended, so that the reports have groups large enough to show (safe to run again)."""
+    from .courses import services as courses
+    from .courses.models import AttendanceStatus, Course, CourseType
+
+    marker = f"{spec['code']}R00000"
+    if db.session.scalar(select(Case.id).where(Case.permit_number == marker).limit(1)):
+        return
+    actor = find_user_by_email(f"caseworker@{spec['domain']}")
+    today = municipality.today()
+    last_year = today.year - 1
+    cases, number = [], 0
+    for sex, counts in REPORT_COHORT.items():
+        statuses = [ActivityStatus.EMPLOYED] * counts[0] + [ActivityStatus.UNEMPLOYED] * counts[1]
+        rest = ActivityStatus.IN_EDUCATION if sex == Sex.MALE else ActivityStatus.NOT_ACTIVE
+        statuses += [rest] * counts[2]
+        for status in statuses:
+            generated = person(5000 + number, 2, today)
+            arrived = date(last_year, 1 + number % 12, 1 + number % 27)
+            generated.data.values.update(
+                sex=sex,
+                date_of_birth=date(today.year - 25 - number % 25, 1 + number % 12, 10),
+                arrived_in_country_on=arrived,
+                arrived_in_municipality_on=arrived + timedelta(days=10),
+                permit_number=f"{spec['code']}R{number:05d}",
+                caseworker_id=None,
+                # After "K" in the all-files caseload, whose first page the journeys read.
+                family_name=REPORT_FAMILY_NAMES[number % len(REPORT_FAMILY_NAMES)],
+                family_name_latin=None,
+                given_names_latin=None,
+            )
+            generated.data.flags = {}
+            case = register_case(generated.data, actor, confirmed_new_person=True)
+            since = min(today, arrived + timedelta(days=200))
+            working = status == ActivityStatus.EMPLOYED
+            job = REPORT_JOBS[number % len(REPORT_JOBS)] if working else None
+            record_employment_status(case, status, since, job, actor)
+            if number % 3 != 2 or sex == Sex.UNKNOWN:  # most took the language exam this year
+                for level, days in ((CefrLevel.A2, 120), (CefrLevel.B1, 20)):
+                    on = max(date(today.year, 1, 1), today - timedelta(days=days + number))
+                    record_assessment(
+                        case,
+                        AssessmentData(municipality.default_locale, list(LanguageSkill), level,
+                                       on, AssessmentSource.COURSE_EXAM),
+                        actor,
+                    )  # fmt: skip
+            cases.append(case)
+            number += 1
+    civic = db.session.scalar(
+        select(Course).where(
+            Course.organisation_id == provider.id,
+            Course.course_type == CourseType.CIVIC_ORIENTATION,
+        )
+    )
+    if civic is None:
+        return
+    teacher = find_user_by_email(f"teacher@{spec['domain']}")
+    start = today - timedelta(days=63)
+    offering = courses.create_offering(
+        civic,
+        {"start_date": start, "end_date": today, "weekday_numbers": [2], "starts_at": time(14),
+         "ends_at": time(17), "place": spec["provider"], "online": False,
+         "capacity": CIVIC_CLASS, "instruction_languages": f"{municipality.default_locale} ar",
+         "childcare": False, "attendance_threshold": 80},
+        teacher,
+    )  # fmt: skip
+    enrolments = []
+    for case in cases[:CIVIC_CLASS]:
+        enrolment = courses.enrol_case(offering, case, actor)
+        enrolment.enrolled_on = start
+        enrolments.append(enrolment)
+    db.session.flush()
+    for week, session in enumerate(s for s in courses.sessions_of(offering) if s.date < today):
+        marks = {
+            enrolment.id: courses.Mark(
+                AttendanceStatus.ABSENT if (position + week) % 6 == 0 else AttendanceStatus.PRESENT
+            )
+            for position, enrolment in enumerate(enrolments)
+        }
+        courses.record_attendance(session, marks, teacher)
+    for position, enrolment in enumerate(enrolments):
+        courses.record_result(enrolment, courses.ResultData(passed=position < 7), teacher)
+    # It ended yesterday: no class today, and no longer among the courses a file can take.
+    for session in courses.sessions_of(offering):
+        if session.date >= today:
+            db.session.delete(session)
+    offering.end_date = today - timedelta(days=1)
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
@@ -798,6 +898,7 @@ def seed_demo():
         _seed_milestones(municipality)
         _seed_plans(municipality, spec)
         _seed_partners(municipality, spec)
+        _seed_report_cohort(municipality, spec, provider)
     db.session.commit()
     click.echo(f"Demo data ready. Every demo account's password is: {DEMO_PASSWORD}")
     for municipality_name, role, email in rows:

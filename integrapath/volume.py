@@ -560,9 +560,13 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
     if rng.random() < 0.75:
         rank = rng.randrange(0, 3)
         tests = rng.randrange(1, 4)
+        reached: dict = {}  # the first day all five skills stood at A2, at B1
         for number in range(tests):
             level = list(CefrLevel)[min(rank + number, 6)]
             on = start + timedelta(days=30 + 150 * number)
+            for first in (CefrLevel.A2, CefrLevel.B1):
+                if level.rank >= first.rank:
+                    reached.setdefault(first, on)
             rows[LanguageAssessment] += [
                 {"case_id": case_id, "language": host_language, "skill": skill, "level": level,
                  "level_rank": level.rank, "assessed_on": on,
@@ -575,7 +579,9 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
             ]  # fmt: skip
         rows[LanguageStanding].append(
             {"case_id": case_id, "language": host_language, "skills": len(LanguageSkill),
-             "lowest_rank": level.rank, "highest_rank": level.rank}
+             "lowest_rank": level.rank, "highest_rank": level.rank,
+             "a2_reached_on": reached.get(CefrLevel.A2),
+             "b1_reached_on": reached.get(CefrLevel.B1)}
         )  # fmt: skip
     occupation = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
     if rng.random() < 0.4:

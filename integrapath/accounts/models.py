@@ -39,6 +39,10 @@ class Municipality(TimestampMixin, db.Model):
     # Need to know: caseworkers open only the files assigned to them or to their team (the
     # colleagues of their office) instead of every file of the municipality.
     need_to_know: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Reports hide every count below this many people (small-cell protection).
+    report_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Reports count only the cases whose consent allows anonymous statistics.
+    report_needs_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisations: Mapped[list["Organisation"]] = relationship(
         back_populates="municipality", order_by="Organisation.name", lazy="raise"

@@ -195,6 +195,10 @@ class LanguageStanding(db.Model):
     skills: Mapped[int] = mapped_column(sa.SmallInteger)
     lowest_rank: Mapped[int] = mapped_column(sa.SmallInteger)
     highest_rank: Mapped[int] = mapped_column(sa.SmallInteger)
+    # The first day every skill stood at A2 (and B1) or above: the assessment that completed
+    # it. Kept once reached, so reports read the time to A2 and B1 without the history.
+    a2_reached_on: Mapped[date | None]
+    b1_reached_on: Mapped[date | None]
 
     tenant_filter = classmethod(_case_in_scope)
 

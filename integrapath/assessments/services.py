@@ -79,11 +79,12 @@ def _mark_current(case_id: int, language: str) -> None:
         .values(current=LanguageAssessment.id.in_(latest))
         .execution_options(synchronize_session=False)
     )
-    skills, lowest, highest = db.session.execute(
+    skills, lowest, highest, completed_on = db.session.execute(
         select(
             func.count(),
             func.min(LanguageAssessment.level_rank),
             func.max(LanguageAssessment.level_rank),
+            func.max(LanguageAssessment.assessed_on),
         ).where(
             LanguageAssessment.case_id == case_id,
             LanguageAssessment.language == language,
@@ -95,6 +96,12 @@ def _mark_current(case_id: int, language: str) -> None:
         standing = LanguageStanding(case_id=case_id, language=language)
         db.session.add(standing)
     standing.skills, standing.lowest_rank, standing.highest_rank = skills, lowest, highest
+    # The first time every skill stands at A2 (B1) is kept: the day the last of them got there.
+    if skills == len(LanguageSkill):
+        if lowest >= CefrLevel.A2.rank and standing.a2_reached_on is None:
+            standing.a2_reached_on = completed_on
+        if lowest >= CefrLevel.B1.rank and standing.b1_reached_on is None:
+            standing.b1_reached_on = completed_on
 
 
 def record_assessment(case: Case, data: AssessmentData, actor: User) -> list[LanguageAssessment]:

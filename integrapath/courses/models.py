@@ -226,6 +226,10 @@ class Enrolment(TimestampMixin, db.Model):
     certificate_number: Mapped[str | None] = mapped_column(sa.String(80))
     certificate_issuer: Mapped[str | None] = mapped_column(sa.String(160))
     result_on: Mapped[date | None]
+    # Sessions marked for this person and those they came to (present or late), kept by the
+    # attendance service in the same transaction: reports sum them instead of every mark.
+    marked_sessions: Mapped[int] = mapped_column(default=0, server_default="0")
+    attended_sessions: Mapped[int] = mapped_column(default=0, server_default="0")
 
     offering: Mapped[Offering] = relationship()
     case: Mapped[Case] = relationship(lazy="raise")

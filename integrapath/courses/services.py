@@ -655,6 +655,24 @@ def _upsert_marks(session_id: int, rows: list[dict], actor: User) -> None:
             },
         )
     )
+    count_attended_sessions([row["enrolment_id"] for row in rows])
+
+
+def count_attended_sessions(enrolment_ids: list[int]) -> None:
+    """Recount the marked and attended sessions kept on each of ``enrolment_ids`` from their
+    attendance rows, in the transaction that changed them (reports read only the sums)."""
+    marks = select(func.count(Attendance.id)).where(Attendance.enrolment_id == Enrolment.id)
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id.in_(enrolment_ids))
+        .values(
+            marked_sessions=marks.scalar_subquery(),
+            attended_sessions=marks.where(
+                Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE))
+            ).scalar_subquery(),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- results -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Sessions an administrator can end, and the need-to-know setting of a municipality.
 
 Revision ID: 5ec0a11ce55e
-Revises: 1e9ea290639a
+Revises: 4a3ec4e0ea61
 Create Date: 2026-12-01 14:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5ec0a11ce55e'
-down_revision = '1e9ea290639a'
+down_revision = '4a3ec4e0ea61'
 branch_labels = None
 depends_on = None
 
