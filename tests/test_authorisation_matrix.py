@@ -34,6 +34,7 @@ from integrapath.pathway.models import (
     PlanVersion,
     Referral,
 )
+from integrapath.privacy.services import request_erasure
 from integrapath.security import PUBLIC, Reach, Role, access_rule, declared_reach
 from integrapath.transfers.models import CaseTransfer
 from tests.conftest import csrf_token_from
@@ -178,6 +179,13 @@ def demo(app):
     db.session.add(other_provider)
     db.session.commit()
     ids = _home_ids(home, case, provider, users[f"caseworker2@{HOME}"])
+    # An erasure request waiting for the admin (the demo has none): on another file, so that
+    # the walk's empty POSTs cannot erase the newcomer who walks it.
+    other_case = db.session.scalar(
+        select(Case).where(Case.municipality_id == home.id, Case.id != case.id).limit(1)
+    )
+    ids["erasure_id"] = request_erasure(other_case, users[f"caseworker@{HOME}"]).id
+    db.session.commit()
     return users, other_provider, ids
 
 

@@ -127,13 +127,15 @@ def printable():
     return render_template("reports/print.html", form=form, report=report, **HELPERS)
 
 
-@bp.route("/<key>.csv")
+@bp.route("/export.csv")
 @allow(*STAFF)
-def table_csv(key: str):
+def table_csv():
+    """A table of the dashboard as CSV, chosen by ``?table=`` (unknown: back to the dashboard)."""
+    key = request.args.get("table", "")
     _form, report = _report()
     table = report.table(key)
     if table is None:
-        abort(404)
+        return redirect(url_for("reports.dashboard"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=csv_delimiter(str(get_locale())))
     writer.writerow([_("Group"), *(str(column.label) for column in table.columns)])

@@ -229,7 +229,7 @@ def test_csv_shows_hidden_for_small_groups(auth, client, make_user, municipality
     _many(make_case, today, 1, sex=Sex.MALE)
     db.session.commit()
     auth.login(make_user(Role.ADMIN))
-    response = client.get("/reports/employment.csv?breakdown=sex")
+    response = client.get("/reports/export.csv?table=employment&breakdown=sex")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -328,7 +328,12 @@ def test_first_days_at_a2_and_b1_are_kept(app_ctx, make_case, make_user, today):
 
 # -- access and speed ------------------------------------------------------------------------
 
-URLS = ["/reports/", "/reports/print", "/reports/employment.csv", "/reports/nothing.csv"]
+URLS = [
+    "/reports/",
+    "/reports/print",
+    "/reports/export.csv?table=employment",
+    "/reports/export.csv",
+]
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.MIGRANT])
@@ -342,11 +347,14 @@ def test_providers_and_newcomers_get_404(
 
 
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.ADMIN])
-def test_staff_see_every_report(auth, client, make_user, role, people):
+def test_staff_see_every_report_and_an_unknown_table_leads_to_the_dashboard(
+    auth, client, make_user, role, people
+):
     auth.login(make_user(role))
     for url in URLS[:3]:
         assert client.get(url).status_code == 200, url
-    assert client.get(URLS[3]).status_code == 404
+    unknown = client.get("/reports/export.csv?table=nothing")
+    assert unknown.status_code == 302 and unknown.headers["Location"].endswith("/reports/")
     page = client.get("/reports/?breakdown=sex").get_data(as_text=True)
     assert "Employment rate" in page and "Gap: women minus men" in page
 
