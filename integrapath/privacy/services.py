@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Municipality, User
 from ..audit import AuditEvent, record_event, redact_events
-from ..auth.models import LoginAttempt
+from ..auth.models import LoginAttempt, UserSession
 from ..cases.models import SENSITIVE_FLAGS, Case, CaseStatus
 from ..errors import RuleBroken
 from ..extensions import SortKey, db, utcnow
@@ -189,6 +189,9 @@ def erase_case(case: Case, erasure: ErasureRequest, actor: User | None) -> None:
         )
         attempts = LoginAttempt.__table__
         connection.execute(sa.delete(attempts).where(attempts.c.email == account.email))
+        # Where and on which device the person signed in to the portal.
+        sessions = UserSession.__table__
+        connection.execute(sa.delete(sessions).where(sessions.c.user_id == account.id))
     blanked = redact_events(connection, about_person)
     session.expire_all()  # the rows changed above are read again
     if account is not None:

@@ -195,7 +195,10 @@ class Translator:
 
 
 # English, Arabic and Pashto (right to left, its own digits and a vendored font).
-SETTINGS = [(locale, viewport) for locale in ("en", "ar", "ps") for viewport in VIEWPORTS]
+# Pashto, the second right-to-left language with its own digits and font, at phone size only:
+# Arabic already tries every page right to left on the desktop.
+SETTINGS = [(locale, viewport) for locale in ("en", "ar") for viewport in VIEWPORTS]
+SETTINGS.append(("ps", "phone"))
 
 
 @pytest.fixture(params=SETTINGS, ids=[f"{locale}-{size}" for locale, size in SETTINGS])
