@@ -123,6 +123,9 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
 
     # The skills profile, with the occupation found by its German title.
     page.get_by_role("link", name=t("Open the skills profile")).click()
+    # Typing before the page's script has run fetches nothing (the Search button still would):
+    # on a busy machine the field is there before the script at the end of the page.
+    page.wait_for_load_state("load")
     visit.field("Find an occupation").fill("Krankenpfleger")
     nurse = page.get_by_label(re.compile(r"\(2221\)"))
     expect(nurse).to_be_visible()  # the script fetched the matches while typing
