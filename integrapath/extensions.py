@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Select
-from sqlalchemy.orm import DeclarativeBase, Mapped, lazyload, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -150,9 +150,11 @@ class KeysetPage:
 
     def __init__(self, statement: Select, keys: Sequence[SortKey], per_page: int):
         self.per_page = per_page
+        # Only the key is counted, so that an index can answer without reading the rows.
+        counted = statement.with_only_columns(keys[-1].column, maintain_column_froms=True)
         self.total = db.session.scalar(
             sa.select(sa.func.count()).select_from(
-                statement.options(lazyload("*")).order_by(None).limit(COUNT_LIMIT + 1).subquery()
+                counted.order_by(None).limit(COUNT_LIMIT + 1).subquery()
             )
         )
         self.more = self.total > COUNT_LIMIT

@@ -157,6 +157,16 @@ class Case(TimestampMixin, db.Model):
         sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
         # One index per caseload order, each ending with the id that "Next" continues from.
         sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on", "id"),
+        # The open (or closed) files of all caseworkers: the capped count of a filter reads
+        # them from the index, where PostgreSQL scanned the table; and in permit order.
+        sa.Index("ix_case_file_status", "municipality_id", "status", "id"),
+        sa.Index(
+            "ix_case_file_status_permit_expires",
+            "municipality_id",
+            "status",
+            "permit_expires_on",
+            "id",
+        ),
         sa.Index(
             "ix_case_file_family_name",
             "municipality_id",

@@ -397,14 +397,7 @@ def caseload_query(
     if eager:
         statement = statement.options(joinedload(Case.caseworker), selectinload(Case.nationalities))
     if filters.q:
-        term = filters.q.strip()
-        folded = name_key(term)
-        matches = [Case.reference == term.upper(), Case.permit_number == term.upper()]
-        if term.isdigit() and len(term) <= 6:  # "123" finds LND-2026-000123
-            matches.append(Case.reference.endswith("-" + term.zfill(6)))
-        if folded:
-            matches.append(Case.name_key.contains(folded, autoescape=True))
-        statement = statement.where(sa.or_(*matches))
+        statement = statement.where(_search_condition(user, filters.q.strip()))
     if filters.caseworker_id:
         statement = statement.where(Case.caseworker_id == filters.caseworker_id)
     elif filters.mine:
@@ -434,6 +427,32 @@ def caseload_query(
     for narrow in filters.narrowing:
         statement = narrow(statement)
     return ordered(statement, caseload_order(filters))
+
+
+def _search_condition(user: User, term: str) -> sa.ColumnElement[bool]:
+    """The cases a search term finds: its exact reference or permit number, or else the
+    names that contain it.
+
+    An exact match is answered by its own index first, and a hit ends the search: OR-ed with
+    the substring search, PostgreSQL scanned the names for a permit number. The names that
+    contain the term come from the trigram index as a set of ids, materialised: matches of
+    "muller" cluster in name order, and walking the name index to find them read 60,000
+    rows of 100,000 (200 ms) where the set and a sort of its ~1,000 rows take a few.
+    """
+    exact = [Case.reference == term.upper(), Case.permit_number == term.upper()]
+    if term.isdigit() and len(term) <= 6:  # "123" finds LND-2026-000123
+        exact.append(Case.reference.endswith("-" + term.zfill(6)))
+    found = db.session.scalars(scoped(select(Case.id), user).where(sa.or_(*exact))).all()
+    folded = name_key(term)
+    if found or not folded:
+        return Case.id.in_(found)
+    named = (
+        scoped(select(Case.id), user)
+        .where(Case.name_key.contains(folded, autoescape=True))
+        .cte("named")
+        .prefix_with("MATERIALIZED")
+    )
+    return Case.id.in_(select(named.c.id))
 
 
 def caseworkers_of(municipality_id: int) -> list[User]:

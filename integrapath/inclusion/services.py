@@ -196,17 +196,22 @@ def cases_in_housing(
     )
     if since_at_least is None:
         return now
-    then = aliased(HousingRecord)
-    moved = aliased(HousingRecord)
-    return now.where(
-        HousingRecord.case_id.in_(
-            select(then.case_id).where(then.situation == situation, _latest(then, since_at_least))
-        ),
+    # A record of the situation on or before ``since_at_least`` after which, up to
+    # ``on_date``, no record says otherwise: the latest record on either date is then of the
+    # situation. Read per case from the (case_id, since, id) index, where the latest record
+    # of every case on ``since_at_least`` hashed the whole table (250 ms at 100,000 cases).
+    other = aliased(HousingRecord)
+    return select(HousingRecord.case_id).where(
+        HousingRecord.situation == situation,
+        HousingRecord.since <= since_at_least,
         ~sa.exists().where(
-            moved.case_id == HousingRecord.case_id,
-            moved.since > since_at_least,
-            moved.since <= on_date,
-            moved.situation != situation,
+            other.case_id == HousingRecord.case_id,
+            other.situation != situation,
+            other.since <= on_date,
+            sa.or_(
+                other.since > HousingRecord.since,
+                sa.and_(other.since == HousingRecord.since, other.id > HousingRecord.id),
+            ),
         ),
     )
 

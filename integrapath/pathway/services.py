@@ -173,8 +173,19 @@ def host_language(municipality: Municipality) -> str:
     return municipality.default_locale.split("_")[0]
 
 
+def _per_case(*conditions) -> sa.Exists:
+    """EXISTS of rows of the ``Case`` row's own, probed by its case_id index case by case.
+
+    A readiness condition is an OR of stages, so PostgreSQL evaluates its EXISTS as subplans
+    and, when it may, hashes the whole table behind each one (50,000 language standings,
+    48,000 employment statuses) for a caseload of 2,000: 120 ms where the probes take 30. The
+    OFFSET 0 keeps it from turning the EXISTS into that hashed IN (it changes no result).
+    """
+    return select(sa.literal(1)).where(*conditions).offset(0).exists()
+
+
 def _employment_condition() -> sa.ColumnElement[bool]:
-    return sa.exists().where(
+    return _per_case(
         EmploymentStatus.case_id == Case.id,
         EmploymentStatus.current.is_(True),
         EmploymentStatus.status.in_(
@@ -191,13 +202,13 @@ def _employment_condition() -> sa.ColumnElement[bool]:
 def _skills_profile_condition() -> sa.ColumnElement[bool]:
     """Complete as the skills profile section says: every part filled in."""
     return sa.and_(
-        sa.exists().where(
+        _per_case(
             SkillsProfile.case_id == Case.id,
             SkillsProfile.digital_skills.is_not(None),
             sa.func.coalesce(SkillsProfile.job_aspirations, "") != "",
         ),
-        sa.exists().where(EducationEntry.case_id == Case.id),
-        sa.exists().where(WorkExperience.case_id == Case.id),
+        _per_case(EducationEntry.case_id == Case.id),
+        _per_case(WorkExperience.case_id == Case.id),
     )
 
 
@@ -205,26 +216,22 @@ def met_condition(rule: MilestoneRule, language: str, milestone_id: int | None =
     """Say in SQL, for the ``Case`` row of the query, whether the milestone is met."""
     rule = MilestoneRule(rule)
     if rule == MilestoneRule.TICKED:
-        return sa.exists().where(
-            MilestoneTick.case_id == Case.id, MilestoneTick.milestone_id == milestone_id
-        )
+        return _per_case(MilestoneTick.case_id == Case.id, MilestoneTick.milestone_id == milestone_id)
     if rule == MilestoneRule.PLAN_AGREED:
-        return plan_agreed_condition()
+        return _per_case(*_plan_agreed)
     if rule in (MilestoneRule.LANGUAGE_A1, MilestoneRule.LANGUAGE_A2, MilestoneRule.LANGUAGE_B1):
         level = CefrLevel(rule.value.removeprefix("language_"))
-        # Correlated: one primary-key probe per case in the stage, where ``IN`` hashed every
-        # standing of the register on each count, whatever the caseload's size.
-        return (
-            at_least_in_every_skill(language, level)
-            .where(LanguageStanding.case_id == Case.id)
-            .exists()
+        # Correlated: one primary-key probe per case in the stage.
+        return _per_case(
+            LanguageStanding.case_id == Case.id,
+            at_least_in_every_skill(language, level).whereclause,
         )
     if rule == MilestoneRule.NEEDS_ASSESSED:
-        return sa.exists().where(SkillsProfile.case_id == Case.id)
+        return _per_case(SkillsProfile.case_id == Case.id)
     if rule == MilestoneRule.SKILLS_PROFILE:
         return _skills_profile_condition()
     if rule == MilestoneRule.CIVIC_ORIENTATION:
-        return sa.exists().where(
+        return _per_case(
             Enrolment.case_id == Case.id,
             Enrolment.status == EnrolmentStatus.COMPLETED,
             Enrolment.offering_id == Offering.id,
@@ -237,7 +244,7 @@ def met_condition(rule: MilestoneRule, language: str, milestone_id: int | None =
             if rule == MilestoneRule.RECOGNITION_DECIDED
             else set(RecognitionState) - {RecognitionState.NOT_STARTED}
         )
-        return sa.exists().where(
+        return _per_case(
             Qualification.case_id == Case.id,
             Qualification.recognition_state.in_(sorted(states)),
         )
@@ -1411,11 +1418,12 @@ def has_agreed_version(case: Case) -> bool:
     return db.session.scalar(select(plan_agreed_condition()).where(Case.id == case.id))
 
 
+_plan_agreed = (IntegrationPlan.case_id == Case.id, PlanVersion.plan_id == IntegrationPlan.id)
+
+
 def plan_agreed_condition() -> sa.ColumnElement[bool]:
     """Say in SQL whether the ``Case`` row has a plan with an agreed version."""
-    return sa.exists().where(
-        IntegrationPlan.case_id == Case.id, PlanVersion.plan_id == IntegrationPlan.id
-    )
+    return sa.exists().where(*_plan_agreed)
 
 
 def overdue_actions(user: User, today: date) -> DayList:
