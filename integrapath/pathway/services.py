@@ -216,7 +216,9 @@ def met_condition(rule: MilestoneRule, language: str, milestone_id: int | None =
     """Say in SQL, for the ``Case`` row of the query, whether the milestone is met."""
     rule = MilestoneRule(rule)
     if rule == MilestoneRule.TICKED:
-        return _per_case(MilestoneTick.case_id == Case.id, MilestoneTick.milestone_id == milestone_id)
+        return _per_case(
+            MilestoneTick.case_id == Case.id, MilestoneTick.milestone_id == milestone_id
+        )
     if rule == MilestoneRule.PLAN_AGREED:
         return _per_case(*_plan_agreed)
     if rule in (MilestoneRule.LANGUAGE_A1, MilestoneRule.LANGUAGE_A2, MilestoneRule.LANGUAGE_B1):

@@ -1,0 +1,136 @@
+"""The caseload's list and count queries read indexes, never the whole case table, on
+PostgreSQL with a case table of realistic size (issue 21: plans kept honest).
+
+The generator fills a small town with every kind of record; its case files are then copied
+in SQL to 90,000, and the table analysed, so the planner chooses as it would for a city.
+Each benchmarked caseload page is requested, and every statement it sends that reads the
+case table is explained.
+"""
+
+import re
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from integrapath import create_app
+from integrapath.assessments.reference import load_reference_data
+from integrapath.extensions import db
+from integrapath.volume import VOLUME_PASSWORD, seed_volume
+from tests.conftest import FAST_HASH, POSTGRES_URL, Auth
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from load import LOGINS, facts  # noqa: E402
+from pages import PAGES  # noqa: E402
+
+pytestmark = pytest.mark.postgres  # counted among the tests that ran on PostgreSQL
+
+GENERATED, COPIES = 300, 300  # 90,000 case files
+CASELOAD_PAGES = [page for page in PAGES if page.path.split("?")[0] == "/cases/"]
+SCANS_CASE_TABLE = re.compile(r"Seq Scan on case_file\b")
+
+# Every column but the id; the copies get references of their own and no portal account.
+COPY_CASES = """
+INSERT INTO case_file ({columns})
+SELECT {values}
+FROM case_file AS c, generate_series(1, :copies) AS copy
+"""
+
+
+def _fill_to_realistic_size(connection) -> None:
+    columns = [
+        column.name for column in db.metadata.tables["case_file"].columns if column.name != "id"
+    ]
+    values = {"reference": "c.reference || '-' || copy", "account_id": "NULL"}
+    connection.execute(
+        sa.text(
+            COPY_CASES.format(
+                columns=", ".join(columns),
+                values=", ".join(values.get(name, f"c.{name}") for name in columns),
+            )
+        ),
+        {"copies": COPIES - 1},
+    )
+
+
+def scans_of_case_table(connection, statement: str, parameters) -> list[str]:
+    """The lines of the statement's plan that read the case table row by row."""
+    plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+    return [line.strip() for line in plan if SCANS_CASE_TABLE.search(line)]
+
+
+@pytest.fixture(scope="module")
+def city():
+    """An app on a database of its own: the case table is filled and committed, then vacuumed
+    and analysed as autovacuum keeps a live one (the shared test database rolls back)."""
+    if not POSTGRES_URL:
+        pytest.skip("plans are PostgreSQL's (TEST_DATABASE_URL)")
+    name = f"integrapath_plans_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
+    try:
+        with app.test_request_context():
+            upgrade()
+            load_reference_data()
+            seed_volume(GENERATED)
+            db.session.commit()
+            _fill_to_realistic_size(db.session.connection())
+            db.session.commit()
+            with db.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE"
+                )
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_plan_check_catches_a_query_that_scans_the_case_table(city):
+    with city.app_context(), db.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM case_file")) == GENERATED * COPIES
+        # No index has the given names first: the planner can only read every row.
+        scanning = "SELECT count(*) FROM case_file WHERE given_names LIKE %(term)s"
+        assert scans_of_case_table(connection, scanning, {"term": "%a%"})
+        indexed = "SELECT id FROM case_file WHERE id = %(id)s"
+        assert not scans_of_case_table(connection, indexed, {"id": 1})
+
+
+def test_no_caseload_query_scans_the_case_table_at_90000_cases(city):
+    client = city.test_client()
+    Auth(client).login(LOGINS["caseworker"], VOLUME_PASSWORD)
+    with city.app_context():
+        engine = db.engine
+    with engine.connect() as connection:
+        found = facts(connection)
+    sent = []
+
+    def record(_connection, _cursor, statement, parameters, *_args):
+        if "case_file" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            sent.append((statement, parameters))
+
+    scans = []
+    for page in CASELOAD_PAGES:
+        sent.clear()
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.get(page.path.format(**found))
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        assert response.status_code == 200, page.name
+        assert sent, page.name
+        with engine.connect() as connection:
+            for statement, parameters in sent:
+                if lines := scans_of_case_table(connection, statement, parameters):
+                    scans.append(f"{page.name}: {' '.join(statement.split())[:150]} -> {lines}")
+    assert not scans, "\n".join(scans)
