@@ -6,6 +6,7 @@ SQLite and, when ``TEST_DATABASE_URL`` is set, again on PostgreSQL.
 
 import os
 import re
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -93,6 +94,21 @@ def pytest_sessionfinish(session, exitstatus):
     if REQUIRE_POSTGRES and not _postgres_passed and exitstatus == 0:
         session.exitstatus = 1
         print("\nREQUIRE_POSTGRES=1 but no test ran on PostgreSQL")  # noqa: T201
+
+
+@contextmanager
+def own_postgres_database(prefix: str):
+    """Yield the URL of a new PostgreSQL database beside TEST_DATABASE_URL's, dropped after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def reset_postgres(url: str) -> None:

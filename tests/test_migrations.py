@@ -1,8 +1,5 @@
 """The schema is made by the migrations alone, and they match the models."""
 
-import os
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -11,8 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from integrapath import create_app
 from integrapath.extensions import db
-
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.conftest import POSTGRES_URL, own_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,17 +19,8 @@ def empty_database(request, tmp_path):
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured (TEST_DATABASE_URL)")
-    name = f"integrapath_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with own_postgres_database("integrapath_migrations") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrade_builds_a_schema_identical_to_the_models(empty_database):

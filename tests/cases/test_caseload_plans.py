@@ -9,7 +9,6 @@ case table is explained.
 
 import re
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from integrapath import create_app
 from integrapath.assessments.reference import load_reference_data
 from integrapath.extensions import db
 from integrapath.volume import VOLUME_PASSWORD, seed_volume
-from tests.conftest import FAST_HASH, POSTGRES_URL, Auth
+from tests.conftest import FAST_HASH, POSTGRES_URL, Auth, own_postgres_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -69,13 +68,8 @@ def city():
     and analysed as autovacuum keeps a live one (the shared test database rolls back)."""
     if not POSTGRES_URL:
         pytest.skip("plans are PostgreSQL's (TEST_DATABASE_URL)")
-    name = f"integrapath_plans_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
-    try:
+    with own_postgres_database("integrapath_plans") as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
         with app.test_request_context():
             upgrade()
             load_reference_data()
@@ -90,10 +84,6 @@ def city():
             yield app
             db.session.remove()
             db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_the_plan_check_catches_a_query_that_scans_the_case_table(city):
