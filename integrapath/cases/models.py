@@ -157,6 +157,11 @@ class Case(TimestampMixin, db.Model):
         sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
         # One index per caseload order, each ending with the id that "Next" continues from.
         sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on", "id"),
+        # A caseworker's open files whose permit expires soonest (the caseworker's day).
+        sa.Index(
+            "ix_case_file_caseworker_permit",
+            "municipality_id", "caseworker_id", "status", "permit_expires_on", "id",
+        ),  # fmt: skip
         sa.Index(
             "ix_case_file_family_name",
             "municipality_id",
