@@ -160,8 +160,12 @@ class Case(TimestampMixin, db.Model):
         # A caseworker's open files whose permit expires soonest (the caseworker's day).
         sa.Index(
             "ix_case_file_caseworker_permit",
-            "municipality_id", "caseworker_id", "status", "permit_expires_on", "id",
-        ),  # fmt: skip
+            "municipality_id",
+            "caseworker_id",
+            "status",
+            "permit_expires_on",
+            "id",
+        ),
         sa.Index(
             "ix_case_file_family_name",
             "municipality_id",
