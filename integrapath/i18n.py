@@ -14,6 +14,7 @@ from flask import current_app, g, request, session
 from flask_babel import get_locale, get_timezone
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup
 
 # Code -> nothing else: names come from Babel so they are right in every language.
 # ``fa_AF`` is Dari: its catalog holds only what differs from Persian (``fa``).
@@ -61,6 +62,25 @@ def locale_choices() -> tuple[tuple[str, str], ...]:
     """Return ``(code, native name)`` pairs for select fields and the switcher (built once:
     every page's language menu shows them)."""
     return tuple((code, locale_name(code)) for code in SUPPORTED_LOCALES)
+
+
+def language_buttons():
+    """The buttons of the language menu for the current locale, as ``_language_buttons.html``
+    renders them: every page shows the 13, so each locale's are rendered once per worker
+    (while templates reload, as in development, every time)."""
+    environment = current_app.jinja_env
+    current = str(get_locale())
+    if environment.auto_reload:
+        return _render_language_buttons(environment, current)
+    return _cached_language_buttons(environment, current)
+
+
+def _render_language_buttons(environment, current: str):
+    buttons = environment.get_template("_language_buttons.html").render(current=current)
+    return Markup(buttons)  # noqa: S704 - an autoescaped template's output
+
+
+_cached_language_buttons = lru_cache(maxsize=64)(_render_language_buttons)
 
 
 def select_locale() -> str:
@@ -242,6 +262,7 @@ def register_template_helpers(app) -> None:
         text_direction=text_direction,
         locale_font_stylesheet=locale_font_stylesheet,
         locale_choices=locale_choices,
+        language_buttons=language_buttons,
         html_lang=html_lang,
         country_name=country_name,
         language_name=language_name,

@@ -146,7 +146,12 @@ def menu_item(endpoint: str, label, *, first: bool = False) -> None:
 
 
 def menu_for(user) -> list[tuple[str, object]]:
-    return [(endpoint, label) for endpoint, label in MENU if may_visit(user, endpoint)]
+    """The menu of the user's role: worked out once per role, as every page shows it."""
+    role = user.role if user.is_authenticated else None
+    menus = current_app.extensions.setdefault("integrapath_menus", {})
+    if role not in menus:  # the domains add their pages when imported, before any request
+        menus[role] = [(endpoint, label) for endpoint, label in MENU if may_visit(user, endpoint)]
+    return menus[role]
 
 
 def refuse_undeclared_views():

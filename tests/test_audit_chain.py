@@ -5,7 +5,14 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from integrapath.audit import AuditEvent, record_event, redact_events, seal_rows, verify_chains
+from integrapath.audit import (
+    AuditChain,
+    AuditEvent,
+    record_event,
+    redact_events,
+    seal_rows,
+    verify_chains,
+)
 from integrapath.extensions import db
 from integrapath.security import Role
 
@@ -175,3 +182,43 @@ def test_concurrent_writers_of_one_municipality_take_turns(app, tmp_path):
         numbers = connection.scalars(sa.select(events.c.chain_seq).order_by(events.c.chain_seq))
         assert list(numbers) == list(range(1, 4 * 15 * 2 + 1))
     engine.dispose()
+
+
+def _chain_head(municipality_id):
+    return db.session.scalar(
+        sa.select(AuditChain.last_seq).where(AuditChain.chain_key == municipality_id)
+    )
+
+
+def test_a_case_view_takes_its_place_in_the_chain_only_when_the_request_commits(
+    app, make_case, make_user
+):
+    case = make_case()
+    reader = make_user(Role.CASEWORKER)
+    with app.test_request_context():
+        head = _chain_head(case.municipality_id)
+        record_event("case_viewed", case, actor=reader)
+        # The rest of the page is read and rendered meanwhile: the municipality's chain is
+        # not locked for that long, so another caseworker's page does not wait for this one.
+        db.session.scalar(sa.select(sa.func.count()).select_from(events))
+        assert _chain_head(case.municipality_id) == head
+        db.session.commit()
+        viewed = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "case_viewed", AuditEvent.object_id == case.id
+            )
+        ).all()
+        assert [event.chain_seq for event in viewed] == [head + 1]
+        assert _faults(case.municipality_id) == []
+
+
+def test_a_view_in_a_request_that_fails_is_not_recorded(app, make_case, make_user):
+    case = make_case()
+    reader = make_user(Role.CASEWORKER)
+    with app.test_request_context():
+        record_event("case_viewed", case, actor=reader)
+        db.session.rollback()
+        db.session.commit()
+        assert not db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "case_viewed")
+        ).all()

@@ -167,6 +167,15 @@ class Case(TimestampMixin, db.Model):
             "permit_expires_on",
             "id",
         ),
+        # A caseworker's open files whose permit expires soonest (the caseworker's day).
+        sa.Index(
+            "ix_case_file_caseworker_permit",
+            "municipality_id",
+            "caseworker_id",
+            "status",
+            "permit_expires_on",
+            "id",
+        ),
         sa.Index(
             "ix_case_file_family_name",
             "municipality_id",

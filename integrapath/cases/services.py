@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Municipality, User
 from ..accounts.services import create_user, issue_activation_code, reset_password
-from ..audit import AuditEvent, diff, record_event
+from ..audit import VIEW_ACTIONS, AuditEvent, diff, record_event
 from ..errors import RuleBroken
 from ..extensions import SortKey, db, ordered
 from ..i18n import locale_for_language
@@ -45,7 +45,6 @@ CASE_FIELDS = (
     "residence_category", "permit_number", "permit_issued_on", "permit_expires_on",
     "arrived_in_country_on", "arrived_in_municipality_on", "caseworker_id",
 )  # fmt: skip
-VIEW_ACTIONS = ("case_viewed", "unassigned_case_viewed", "sensitive_flags_viewed")
 
 
 class CaseError(RuleBroken):

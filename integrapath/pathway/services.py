@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import Municipality, Organisation, OrganisationKind, User
 from ..assessments.models import (
@@ -23,9 +23,9 @@ from ..assessments.models import (
     WorkExperience,
 )
 from ..assessments.services import DECISIONS, at_least_in_every_skill
-from ..audit import AuditEvent, record_event
+from ..audit import RECORDED_ON_A_CASE, AuditEvent, record_event
 from ..cases.models import Case, CaseStatus, Stage, StageChange
-from ..cases.services import PERMIT_WARNING_DAYS, VIEW_ACTIONS
+from ..cases.services import PERMIT_WARNING_DAYS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
@@ -838,28 +838,30 @@ def permits_expiring(user: User, today: date) -> DayList:
 
 
 def last_activity():
-    """When something was last recorded on the ``Case`` row (views do not count)."""
+    """When something was last recorded on the ``Case`` row (views do not count): one probe
+    of the partial index ``ix_audit_event_case_recorded`` per file."""
     return (
         select(sa.func.max(AuditEvent.created_at))
-        .where(
-            AuditEvent.object_type == "Case",
-            AuditEvent.object_id == Case.id,
-            AuditEvent.action.not_in(VIEW_ACTIONS),
-        )
+        .where(AuditEvent.object_id == Case.id, sa.text(RECORDED_ON_A_CASE))
         .correlate(Case)
         .scalar_subquery()
     )
 
 
 def inactive_cases(user: User, weeks: int) -> DayList:
-    """The caseworker's open cases with nothing recorded for ``weeks`` weeks, quietest first."""
-    last = last_activity()
+    """The caseworker's open cases with nothing recorded for ``weeks`` weeks, quietest first.
+
+    The last activity of each open file is found once, in a subquery that ``OFFSET 0`` keeps
+    apart: merged into the outer query, PostgreSQL probed the trail twice per file (for the
+    condition and for the order), 2,262 files of one caseworker in the benchmark.
+    """
     cutoff = utcnow() - timedelta(weeks=weeks)
+    with_last = _own_open_cases(user).add_columns(last_activity().label("at")).offset(0).subquery()
+    quiet = aliased(Case, with_last)
     return _day_list(
-        _own_open_cases(user)
-        .add_columns(last.label("last_activity"))
-        .where(last < cutoff)
-        .order_by(last, Case.id)
+        select(quiet, with_last.c.at)
+        .where(with_last.c.at < cutoff)
+        .order_by(with_last.c.at, with_last.c.id)
     )
 
 

@@ -197,6 +197,7 @@ def test_viewing_health_needs_is_audited_like_the_sensitive_needs(worker, make_c
     services.record_status(case, Status.GENERAL_PRACTITIONER, True, date(2025, 2, 1), None, worker)
 
     def views():
+        db.session.commit()  # views are written when the request's transaction commits
         return db.session.scalars(
             select(AuditEvent).where(
                 AuditEvent.action == "sensitive_flags_viewed", AuditEvent.object_id == case.id
