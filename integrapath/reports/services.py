@@ -838,18 +838,13 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
     def followed(months):
         return days[months] <= period.on
 
-    people = (
+    # Each person's four days computed once (kept whole by OFFSET 0, as below), then summed.
+    person = (
         select(
             cohort,
-            *(
-                _count_if(followed(months) & condition)
-                for months in COHORT_MONTHS
-                for condition in (
-                    sa.true(),
-                    LanguageStanding.a2_reached_on <= days[months],
-                    LanguageStanding.b1_reached_on <= days[months],
-                )
-            ),
+            LanguageStanding.a2_reached_on.label("a2"),
+            LanguageStanding.b1_reached_on.label("b1"),
+            *(days[months].label(f"day_{months}") for months in COHORT_MONTHS),
         )
         .select_from(Case)
         .outerjoin(
@@ -857,8 +852,17 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
             (LanguageStanding.case_id == Case.id) & (LanguageStanding.language == language),
         )
         .where(*counted)
-        .group_by(cohort)
+        .offset(0)
+        .subquery()
     )
+    people = select(
+        person.c.cohort,
+        *(
+            _count_if((day <= period.on) & condition)
+            for day in (person.c[f"day_{months}"] for months in COHORT_MONTHS)
+            for condition in (sa.true(), person.c.a2 <= day, person.c.b1 <= day)
+        ),
+    ).group_by(person.c.cohort)
     # Jobs and stages in one pass: each record, with what it was on each of the four days
     # if it held then (at most one record of each kind per person and day).
     history = sa.union_all(
