@@ -44,6 +44,7 @@ from .cases.models import (
 )
 from .cases.services import CaseData, new_case
 from .extensions import db
+from .history import recompute_valid_until
 from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
 from .pathway.models import (
     ActionStatus,
@@ -226,6 +227,7 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     db.session.flush()
     add_cases(town, range(cases), progress)
     seed_class(town, users[1], next(user for user in users if user.role == Role.CASEWORKER))
+    recompute_valid_until()
     return town
 
 

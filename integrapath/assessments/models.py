@@ -462,6 +462,7 @@ class EmploymentStatus(db.Model):
     __table_args__ = (
         sa.Index("ix_employment_status_case", "case_id", "since"),
         sa.Index("ix_employment_status_current", "current", "status", "case_id"),
+        sa.Index("ix_employment_status_held", "valid_until", "since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -471,6 +472,9 @@ class EmploymentStatus(db.Model):
     isco_code: Mapped[str | None] = mapped_column(sa.ForeignKey("isco_group.code"))
     isco_major: Mapped[str | None] = mapped_column(sa.String(1))
     current: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The day the case's next status took over (None while this one holds): kept by
+    # ``integrapath.history`` so that reports find the status on a day with a range test.
+    valid_until: Mapped[date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     occupation: Mapped[IscoGroup | None] = relationship(lazy="raise")

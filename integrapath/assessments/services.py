@@ -14,6 +14,7 @@ from ..audit import record_event
 from ..cases.models import Case
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
+from ..history import keep_valid_until
 from .models import (
     PARTICIPATION_NEEDS,
     ActivityStatus,
@@ -523,6 +524,7 @@ def record_employment_status(
         .values(current=EmploymentStatus.id == latest)
         .execution_options(synchronize_session=False)
     )
+    keep_valid_until(EmploymentStatus, case.id)
     record_event(
         "employment_status_recorded",
         case,

@@ -39,6 +39,7 @@ class StageChange(db.Model):
     """One move of a case into a stage: when, by whom and why."""
 
     __tablename__ = "stage_change"
+    __table_args__ = (sa.Index("ix_stage_change_held", "valid_until", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(
@@ -49,6 +50,9 @@ class StageChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The day the case's next move took over (None while this one holds): kept by
+    # ``integrapath.history`` so that reports find the stage on a day with a range test.
+    valid_until: Mapped[date | None]
 
     changed_by = relationship("User", lazy="raise")
 

@@ -120,11 +120,16 @@ class HousingRecord(_Recorded, db.Model):
         sa.Index("ix_housing_record_case_since", "case_id", "since", "id"),
         # Caseload filters: who is in a situation, since when.
         sa.Index("ix_housing_record_situation_since", "situation", "since"),
+        # Reports: the record that held on a day (``valid_until`` after it, or none).
+        sa.Index("ix_housing_record_held", "valid_until", "since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
     situation: Mapped[HousingSituation] = mapped_column(enum_column(HousingSituation, "situation"))
+    # The day the case's next record took over (None while this one holds): kept by
+    # ``integrapath.history`` so that reports find the housing on a day with a range test.
+    valid_until: Mapped[date | None]
     # Whether the home is adequate for the household's size, as the caseworker judges it.
     adequate: Mapped[bool | None]
 
@@ -145,12 +150,16 @@ class StatusRecord(_Recorded, db.Model):
     __table_args__ = (
         sa.Index("ix_status_record_case_status_since", "case_id", "status", "since", "id"),
         sa.Index("ix_status_record_status_holds", "status", "holds"),
+        sa.Index("ix_status_record_held", "valid_until", "since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))
     status: Mapped[Status] = mapped_column(enum_column(Status, "status"))
     holds: Mapped[bool]
+    # The day the case's next record of the same status took over (None while this one
+    # holds): kept by ``integrapath.history``.
+    valid_until: Mapped[date | None]
 
     recorded_by = relationship("User", lazy="raise")
 

@@ -29,6 +29,7 @@ from ..cases.services import PERMIT_WARNING_DAYS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db, utcnow
+from ..history import keep_valid_until
 from ..i18n import SUPPORTED_LOCALES, format_date, lazy_number
 from ..inclusion.models import Status
 from ..inclusion.services import holding_condition
@@ -141,6 +142,7 @@ def move_stage(case: Case, to_stage: Stage, reason: str | None, actor: User) -> 
         changes["stage_reason"] = [None, reason]
     case.stage = to_stage
     db.session.flush()
+    keep_valid_until(StageChange, case.id)
     record_event(
         "stage_moved_back" if going_back else "stage_advanced", case, actor=actor, changes=changes
     )

@@ -38,6 +38,7 @@ from ..cases.models import (
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db
+from ..history import held_between, held_on, since_of
 from ..i18n import LabelledEnum, country_name, format_number, local_digits
 from ..inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
 from ..pathway.services import host_language
@@ -150,17 +151,21 @@ def months_between(start, end):
     )
 
 
-def as_date(column):
-    """The calendar day of a timestamp or date column (SQLite's CAST would make a number)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(column, sa.Date)
-    return func.date(column)
-
-
 def add_months(column, months: int):
+    """The same day ``months`` later, or the last day of that month when it is shorter (31
+    August + 6 months: 28 February), on both backends."""
+    months = int(months)
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(column + sa.literal_column(f"interval '{int(months)} months'"), sa.Date)
-    return func.date(column, f"+{int(months)} months")
+        return sa.cast(column + sa.literal_column(f"interval '{months} months'"), sa.Date)
+    # SQLite's '+6 months' would run over into March; the month's last day caps it.
+    same_day = func.date(
+        column,
+        "start of month",
+        f"+{months} months",
+        func.printf("+%d days", sa.cast(func.strftime("%d", column), sa.Integer) - 1),
+    )
+    last_day = func.date(column, "start of month", f"+{months + 1} months", "-1 day")
+    return func.min(same_day, last_day)
 
 
 ARRIVAL = func.coalesce(Case.arrived_in_country_on, Case.arrived_in_municipality_on)
@@ -254,24 +259,11 @@ def left_out(municipality: Municipality, period: Period) -> int | None:
     )
 
 
-def _spans(model, municipality: Municipality, *columns, since=None, partition=()):
-    """The records of ``model`` for the municipality's cases, each with the day the next one
-    (of the same case and ``partition``) took over: one pass in index order, so that "what held
-    on a day" is a range test on each row, not a search per person."""
-    since = model.since if since is None else since
-    until = func.lead(since).over(
-        partition_by=(model.case_id, *partition), order_by=(since, model.id)
-    )
-    return (
-        select(model.case_id, *columns, since.label("since"), until.label("until"))
-        .join(Case, Case.id == model.case_id)
-        .where(Case.municipality_id == municipality.id)
-        .subquery()
-    )
-
-
-def _held_on(spans, day):
-    return (spans.c.since <= day) & (spans.c.until.is_(None) | (spans.c.until > day))
+def _held(model, day: date, *columns, where=None):
+    """The records of ``model`` (meeting ``where``) that held on ``day``: a range test on the
+    day each record stopped holding, at most one per case (and status)."""
+    query = select(model.case_id, *columns).where(held_on(model, day))
+    return (query if where is None else query.where(where)).subquery()
 
 
 def _highest_isced():
@@ -457,30 +449,13 @@ def indicator_tables(municipality: Municipality, period: Period) -> list[Table]:
     """The four indicator families as tables: one query for all of them."""
     isced_table = _highest_isced()
     on = period.on
-    work = _spans(
-        EmploymentStatus, municipality, EmploymentStatus.status, EmploymentStatus.isco_major
-    )
-    work_on = select(work).where(_held_on(work, on)).subquery()
-    housing = _spans(HousingRecord, municipality, HousingRecord.situation)
-    housing_on = select(housing).where(_held_on(housing, on)).subquery()
-    status = _spans(
-        StatusRecord, municipality, StatusRecord.status, StatusRecord.holds,
-        partition=(StatusRecord.status,),
-    )  # fmt: skip
-    held = (
-        select(
-            status.c.case_id,
-            *(
-                func.max(sa.case(((status.c.status == kind) & status.c.holds, 1), else_=0)).label(
-                    name
-                )
-                for name, kind in HELD.items()
-            ),
-        )
-        .where(_held_on(status, on), status.c.status.in_(list(HELD.values())))
-        .group_by(status.c.case_id)
-        .subquery()
-    )
+    work_on = _held(EmploymentStatus, on, EmploymentStatus.status, EmploymentStatus.isco_major)
+    housing_on = _held(HousingRecord, on, HousingRecord.situation)
+    # One record of each status held on the day at most: one join per status, no grouping.
+    held = {
+        name: _held(StatusRecord, on, StatusRecord.holds, where=StatusRecord.status == kind)
+        for name, kind in HELD.items()
+    }
     person = (
         select(
             _group_of(period.breakdown, on).label("grp"),
@@ -489,16 +464,16 @@ def indicator_tables(municipality: Municipality, period: Period) -> list[Table]:
             work_on.c.isco_major.label("isco_major"),
             isced_table.c.level.label("level"),
             housing_on.c.situation.label("housing"),
-            *(func.coalesce(held.c[name], 0).label(name) for name in HELD),
+            *(sa.case((status.c.holds, 1), else_=0).label(name) for name, status in held.items()),
         )
         .select_from(Case)
         .outerjoin(work_on, work_on.c.case_id == Case.id)
         .outerjoin(housing_on, housing_on.c.case_id == Case.id)
-        .outerjoin(held, held.c.case_id == Case.id)
         .outerjoin(isced_table, isced_table.c.case_id == Case.id)
-        .where(_in_population(municipality, period))
-        .subquery()
     )
+    for status in held.values():
+        person = person.outerjoin(status, status.c.case_id == Case.id)
+    person = person.where(_in_population(municipality, period)).subquery()
     families = _indicators(person, on)
     columns = [person.c.grp, func.count().label("people")]
     for family in FAMILIES:
@@ -580,7 +555,7 @@ def _median_from(histogram: dict[int, int]) -> float | None:
 
 def language_table(municipality: Municipality, period: Period) -> Table:
     """People who reached A2 and B1 in every skill of the host language during the period,
-    and the median months from arrival: one histogram query."""
+    and the median months from arrival: one query, a histogram of both levels."""
     group = _group_of(period.breakdown, period.on).label("grp")
     columns = [group]
     level_columns = []
@@ -603,15 +578,18 @@ def language_table(municipality: Municipality, period: Period) -> Table:
         .where(_in_population(municipality, period))
         .subquery()
     )
+    # One pass: how many people took each pair of months to A2 and to B1, summed per level.
+    months = [inner.c[f"{level}_months"] for level in level_columns]
     histograms: dict = {}
-    for level in level_columns:
-        months = getattr(inner.c, f"{level}_months")
-        for row in db.session.execute(
-            select(inner.c.grp, months, func.count())
-            .where(months.is_not(None))
-            .group_by(inner.c.grp, months)
-        ):
-            histograms.setdefault(row[0], {}).setdefault(level, {})[max(row[1], 0)] = row[2]
+    for group_key, *months_to, count in db.session.execute(
+        select(inner.c.grp, *months, func.count())
+        .where(sa.or_(*(column.is_not(None) for column in months)))
+        .group_by(inner.c.grp, *months)
+    ):
+        for level, months_in in zip(level_columns, months_to, strict=True):
+            if months_in is not None:
+                histogram = histograms.setdefault(group_key, {}).setdefault(level, {})
+                histogram[max(months_in, 0)] = histogram.get(max(months_in, 0), 0) + count
     table_columns = [
         Column(
             "a2_people",
@@ -791,18 +769,17 @@ def recognition_table(municipality: Municipality, period: Period) -> Table:
 
 
 def stage_table(municipality: Municipality, period: Period, today: date) -> Table:
-    """People in each stage today and the median months since they entered it."""
-    entered = (
-        select(StageChange.case_id, func.max(StageChange.changed_at).label("since"))
-        .join(Case, Case.id == StageChange.case_id)
-        .where(StageChange.to_stage == Case.stage, _in_population(municipality, period))
-        .group_by(StageChange.case_id)
-        .subquery()
-    )
-    months = months_between(as_date(entered.c.since), sa.literal(today, sa.Date))
+    """People in each stage today and the median months since they entered it: the move
+    into it that still holds (the latest), one join."""
+    months = months_between(since_of(StageChange), sa.literal(today, sa.Date))
     query = (
         select(Case.stage, months, func.count(Case.id))
-        .join(entered, entered.c.case_id == Case.id)
+        .join(StageChange, StageChange.case_id == Case.id)
+        .where(
+            StageChange.valid_until.is_(None),
+            StageChange.to_stage == Case.stage,
+            _in_population(municipality, period),
+        )
         .group_by(Case.stage, months)
     )
     histograms: dict = {}
@@ -846,9 +823,9 @@ def stage_table(municipality: Municipality, period: Period, today: date) -> Tabl
 
 def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
     """Each arrival year followed 6, 12, 24 and 36 months after arrival: who is in work or
-    education, at A2 and at B1, and in which stage. Three queries, each one pass: the people
-    (with their first days at A2 and B1), their employment records and their stage changes,
-    each record with the day the next one took over, summed per arrival year."""
+    education, at A2 and at B1, and in which stage. Two queries, each one pass: the people
+    (with their first days at A2 and B1), and their employment records and stage changes
+    together, each record with the day the next one took over, summed per arrival year."""
     language = host_language(municipality)
     cohort = _year(ARRIVAL).label("cohort")
     counted = (
@@ -861,18 +838,13 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
     def followed(months):
         return days[months] <= period.on
 
-    people = (
+    # Each person's four days computed once (kept whole by OFFSET 0, as below), then summed.
+    person = (
         select(
             cohort,
-            *(
-                _count_if(followed(months) & condition)
-                for months in COHORT_MONTHS
-                for condition in (
-                    sa.true(),
-                    LanguageStanding.a2_reached_on <= days[months],
-                    LanguageStanding.b1_reached_on <= days[months],
-                )
-            ),
+            LanguageStanding.a2_reached_on.label("a2"),
+            LanguageStanding.b1_reached_on.label("b1"),
+            *(days[months].label(f"day_{months}") for months in COHORT_MONTHS),
         )
         .select_from(Case)
         .outerjoin(
@@ -880,54 +852,77 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
             (LanguageStanding.case_id == Case.id) & (LanguageStanding.language == language),
         )
         .where(*counted)
-        .group_by(cohort)
+        .offset(0)
+        .subquery()
     )
-    work = _spans(EmploymentStatus, municipality, EmploymentStatus.status)
-    working = (
+    people = select(
+        person.c.cohort,
+        *(
+            _count_if((day <= period.on) & condition)
+            for day in (person.c[f"day_{months}"] for months in COHORT_MONTHS)
+            for condition in (sa.true(), person.c.a2 <= day, person.c.b1 <= day)
+        ),
+    ).group_by(person.c.cohort)
+    # Jobs and stages in one pass: each record, with what it was on each of the four days
+    # if it held then (at most one record of each kind per person and day).
+    history = sa.union_all(
+        select(
+            EmploymentStatus.case_id,
+            sa.literal("work").label("kind"),
+            sa.type_coerce(EmploymentStatus.status, sa.String).label("value"),
+            since_of(EmploymentStatus).label("since"),
+            EmploymentStatus.valid_until,
+        ),
+        select(
+            StageChange.case_id,
+            sa.literal("stage"),
+            sa.type_coerce(StageChange.to_stage, sa.String),
+            since_of(StageChange),
+            StageChange.valid_until,
+        ),
+    ).subquery()
+    held = (
         select(
             cohort,
+            history.c.kind,
             *(
-                _count_if(
-                    followed(months)
-                    & _held_on(work, days[months])
-                    & work.c.status.in_(WORKING + LEARNING)
-                )
+                sa.case(
+                    (
+                        followed(months)
+                        & held_between(history.c.since, history.c.valid_until, days[months]),
+                        history.c.value,
+                    ),
+                    else_=None,
+                ).label(f"at_{months}")
                 for months in COHORT_MONTHS
             ),
         )
         .select_from(Case)
-        .join(work, work.c.case_id == Case.id)
+        .join(history, history.c.case_id == Case.id)
         .where(*counted)
-        .group_by(cohort)
+        # OFFSET 0 keeps the subquery whole: merged into the sums below, each day's date
+        # arithmetic would be computed once per sum (24 times a row), not once.
+        .offset(0)
+        .subquery()
     )
-    stages = _spans(
-        StageChange, municipality, StageChange.to_stage, since=as_date(StageChange.changed_at)
-    )
-    staged = (
-        select(
-            cohort,
-            *(
-                _count_if(
-                    followed(months)
-                    & _held_on(stages, days[months])
-                    & (stages.c.to_stage == stage.value)
-                )
-                for months in COHORT_MONTHS
-                for stage in Stage
-            ),
-        )
-        .select_from(Case)
-        .join(stages, stages.c.case_id == Case.id)
-        .where(*counted)
-        .group_by(cohort)
-    )
+    at_day = {months: held.c[f"at_{months}"] for months in COHORT_MONTHS}
+    working = held.c.kind == "work"
+    staged = held.c.kind == "stage"
+    jobs_and_stages = select(
+        held.c.cohort,
+        *(_count_if(working & at_day[months].in_(WORKING + LEARNING)) for months in COHORT_MONTHS),
+        *(
+            _count_if(staged & (at_day[months] == stage.value))
+            for months in COHORT_MONTHS
+            for stage in Stage
+        ),
+    ).group_by(held.c.cohort)
     found = {row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(people)}
-    at_work = {
-        row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(working)
-    }
-    in_stage = {
-        row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(staged)
-    }
+    at_work, in_stage = {}, {}
+    for year, *counts in db.session.execute(jobs_and_stages):
+        counts = [int(value or 0) for value in counts]
+        at_work[year] = counts[: len(COHORT_MONTHS)]
+        in_stage[year] = counts[len(COHORT_MONTHS) :]
     table_columns = [
         Column(
             "followed",
