@@ -1,7 +1,7 @@
 """the day each history record stopped holding (valid_until), for reports
 
 Revision ID: c4d2e8a1f6b3
-Revises: 5e1f0a7c3b21
+Revises: 3f6a2c9d8e41
 Create Date: 2026-12-01 18:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d2e8a1f6b3'
-down_revision = '5e1f0a7c3b21'
+down_revision = '3f6a2c9d8e41'
 branch_labels = None
 depends_on = None
 
