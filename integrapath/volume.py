@@ -1,10 +1,14 @@
 """Realistic volumes for the load benchmark: ``flask --app integrapath seed-volume --cases N``.
 
-The same N always gives the same people. Each file is built by the registration service's own
-``new_case`` (same search keys, nationalities, languages and reference format) and written
-with bulk inserts in batches, together with the stage change and audit event that
-registration writes; ``tests/test_volume.py`` checks that the rows equal those of
-``register_case``.
+The same N always gives the same people. Each file is built as the registration service's
+``new_case`` builds it (same search keys, nationalities, languages and reference format) and
+written in batches, together with the stage change and audit event that registration writes;
+``tests/test_volume.py`` checks that the rows equal those of ``register_case``. Most people
+also take one or two courses of the generated providers, with the enrolments, status changes
+and attendance the course services would store.
+
+Rows go through COPY on PostgreSQL (multi-row INSERTs elsewhere), built as plain values: a
+million files take minutes, not the better part of an hour.
 """
 
 import json
@@ -396,7 +400,8 @@ def give_the_newcomer_login(case: Case, password_hash: str) -> None:
 def add_cases(
     town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
 ) -> None:
-    """Add the generated people ``numbers`` to the volume municipality ``town``."""
+    """Add the generated people ``numbers`` to the volume municipality ``town``, with their
+    courses (runs are added as the volume grows, so a later call adds to the same weeks)."""
     today = town.today()
     staff = db.session.execute(
         sa.select(User.id, User.email, User.role, User.password_hash)
