@@ -1,16 +1,27 @@
 """Realistic volumes for the load benchmark: ``flask --app integrapath seed-volume --cases N``.
 
-The same N always gives the same people. Each file is built by the registration service's own
-``new_case`` (same search keys, nationalities, languages and reference format) and written
-with bulk inserts in batches, together with the stage change and audit event that
-registration writes; ``tests/test_volume.py`` checks that the rows equal those of
-``register_case``.
+The same N always gives the same people. Each file is built as the registration service's
+``new_case`` builds it (same search keys, nationalities, languages and reference format) and
+written in batches, together with the stage change and audit event that registration writes;
+``tests/test_volume.py`` checks that the rows equal those of ``register_case``. Most people
+also take one or two courses of the generated providers, with the enrolments, status changes
+and attendance the course services would store.
+
+Rows go through COPY on PostgreSQL (multi-row INSERTs elsewhere), built as plain values: a
+million files take minutes, not the better part of an hour.
 """
 
+import json
 import random
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -42,7 +53,20 @@ from .cases.models import (
     Stage,
     StageChange,
 )
-from .cases.services import CaseData, new_case
+from .cases.services import CaseData, _set_name_keys, normalise_permit
+from .courses.models import (
+    Attendance,
+    AttendanceStatus,
+    Course,
+    CourseSession,
+    CourseText,
+    CourseType,
+    Enrolment,
+    EnrolmentChange,
+    EnrolmentStatus,
+    Offering,
+)
+from .courses.services import schedule_dates
 from .extensions import db
 from .history import recompute_valid_until
 from .inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
@@ -99,6 +123,24 @@ ORIGIN_WEIGHTS = {"SY": 22, "UA": 25, "AF": 15, "ER": 6, "IQ": 8, "CO": 6, "IN":
 STAGE_WEIGHTS = {Stage.PRE_DEPARTURE: 3, Stage.ARRIVAL: 20, Stage.EARLY_INTEGRATION: 45,
                  Stage.LONG_TERM: 25, Stage.INCLUSION: 7}  # fmt: skip
 LOCALES = ("en", "de", "fr", "es", "uk", "ar", "fa")
+# Enum members listed once: listing an enum costs more than the rest of a row.
+RESIDENCE_CATEGORIES = list(ResidenceCategory)
+RECOGNITION_STATES = list(RecognitionState)
+LEVELS = list(CefrLevel)
+RANKS = {level: level.rank for level in CefrLevel}
+SKILLS = list(LanguageSkill)
+
+
+def pick(rng: random.Random, weights: dict):
+    """``rng.choices(list(weights), weights=...)[0]``, the same draw, without summing the
+    weights again at every call (millions of calls)."""
+    cumulative = _CUMULATIVE.get(id(weights))
+    if cumulative is None:
+        cumulative = _CUMULATIVE[id(weights)] = (list(weights), list(accumulate(weights.values())))
+    return rng.choices(cumulative[0], cum_weights=cumulative[1])[0]
+
+
+_CUMULATIVE: dict[int, tuple] = {}
 
 
 @dataclass
@@ -119,7 +161,7 @@ def caseworker_count(cases: int) -> int:
 def person(number: int, caseworkers: int, today: date) -> Person:
     """Return the ``number``-th generated person; the same number always gives the same one."""
     rng = random.Random(number)  # noqa: S311 - test data, not secrets
-    country = rng.choices(list(ORIGIN_WEIGHTS), weights=list(ORIGIN_WEIGHTS.values()))[0]
+    country = pick(rng, ORIGIN_WEIGHTS)
     given_names, family_names, tongue = ORIGINS[country]
     given, family = rng.choice(given_names), rng.choice(family_names)
     latin = not given.isascii() and country in ("UA", "AF")
@@ -139,7 +181,7 @@ def person(number: int, caseworkers: int, today: date) -> Person:
         "phone": f"+49 151 {number % 10_000_000:07d}" if rng.random() < 0.7 else None,
         "email": f"person{number}@mail.example" if rng.random() < 0.4 else None,
         "address": f"Hauptstraße {number % 300 + 1}" if rng.random() < 0.8 else None,
-        "residence_category": rng.choice(list(ResidenceCategory)),
+        "residence_category": rng.choice(RESIDENCE_CATEGORIES),
         "permit_number": f"{country}{number:08d}" if rng.random() < 0.95 else None,
         "permit_issued_on": issued,
         "permit_expires_on": issued + timedelta(days=rng.choice((365, 730, 1095))),
@@ -155,7 +197,7 @@ def person(number: int, caseworkers: int, today: date) -> Person:
         nationalities=nationalities,
         languages=[code for code in others if code != tongue],
         mother_tongue=tongue,
-        stage=rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0],
+        stage=pick(rng, STAGE_WEIGHTS),
         flags={flag: rng.random() < 0.02 for flag in SENSITIVE_FLAGS},
     )
     registered = datetime.combine(values["arrived_in_municipality_on"], time(9), tzinfo=UTC)
@@ -176,6 +218,7 @@ LATIN = str.maketrans({
 })  # fmt: skip
 
 
+@lru_cache(maxsize=1024)
 def _latin(name: str) -> str:
     """Transliterate as a passport office would (Cyrillic by table, else anyascii)."""
     from anyascii import anyascii
@@ -225,10 +268,63 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     ]  # fmt: skip
     db.session.add_all(users)
     db.session.flush()
-    add_cases(town, range(cases), progress)
-    seed_class(town, users[1], next(user for user in users if user.role == Role.CASEWORKER))
-    recompute_valid_until()
+    seed_providers(town, users[0], password)
+    class_ = open_class(town, users[1])  # first, so that its sessions come first by id
+    with indexes_built_afterwards(BULK_TABLES):
+        add_cases(town, range(cases), progress)
+    fill_class(class_, users[1], next(user for user in users if user.role == Role.CASEWORKER))
+    recompute_valid_until()  # the history rows' kept days, after every row is in
     return town
+
+
+@contextmanager
+def indexes_built_afterwards(models):
+    """On PostgreSQL, set the indexes of ``models`` aside while they are filled, and build
+    them again afterwards: one sorted build costs a fraction of millions of insertions in
+    random order (2 million attendance rows: 21 s with their indexes, 9 s without and the
+    builds). Unique constraints come back as constraints, so the load is still checked, at
+    the end. Primary keys, and indexes a foreign key relies on, stay. In the transaction: a
+    failed load leaves every index as it was."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    aside = db.session.execute(
+        sa.text(
+            "SELECT t.relname AS table_name, i.relname AS index_name, "
+            "pg_get_indexdef(i.oid) AS index_definition, k.conname AS constraint_name, "
+            "pg_get_constraintdef(k.oid) AS constraint_definition "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_class t ON t.oid = x.indrelid "
+            "LEFT JOIN pg_constraint k ON k.conindid = i.oid AND k.contype IN ('u', 'x') "
+            "WHERE t.relnamespace = current_schema()::regnamespace "
+            "AND t.relname = ANY(:tables) AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint f "
+            "                WHERE f.contype = 'f' AND f.conindid = i.oid) "
+            "ORDER BY t.relname, i.relname"
+        ),
+        {"tables": [model.__table__.name for model in models]},
+    ).all()
+    for index in aside:
+        if index.constraint_name:
+            db.session.execute(
+                sa.text(
+                    f'ALTER TABLE "{index.table_name}" DROP CONSTRAINT "{index.constraint_name}"'
+                )
+            )
+        else:
+            db.session.execute(sa.text(f'DROP INDEX "{index.index_name}"'))
+    yield
+    db.session.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for index in aside:
+        if index.constraint_name:
+            db.session.execute(
+                sa.text(
+                    f'ALTER TABLE "{index.table_name}" ADD CONSTRAINT "{index.constraint_name}" '
+                    f"{index.constraint_definition}"
+                )
+            )
+        else:
+            db.session.execute(sa.text(index.index_definition))
 
 
 # The town's partner services: (name, e-mail login, areas covered).
@@ -241,11 +337,10 @@ PARTNERS = [
 CLASS_SIZE = 30  # a full classroom: the attendance page `make bench` measures
 
 
-def seed_class(town: Municipality, teacher: User, caseworker: User) -> None:
-    """A language course of the school running with a class of open files and a session
-    today, so that the provider's pages have a real class to show."""
+def open_class(town: Municipality, teacher: User):
+    """A language course of the school running with a session today (filled by
+    ``fill_class``), so that the provider's pages have a real class to show."""
     from .courses import services as courses
-    from .courses.models import CefrLevel, CourseType
 
     course = courses.save_course(
         None,
@@ -257,7 +352,7 @@ def seed_class(town: Municipality, teacher: User, caseworker: User) -> None:
         teacher,
     )  # fmt: skip
     today = town.today()
-    offering = courses.create_offering(
+    return courses.create_offering(
         course,
         {"start_date": today - timedelta(days=14), "end_date": today + timedelta(days=60),
          "weekday_numbers": list(range(1, 8)), "starts_at": time(9), "ends_at": time(12),
@@ -265,8 +360,15 @@ def seed_class(town: Municipality, teacher: User, caseworker: User) -> None:
          "instruction_languages": "de en", "childcare": False, "attendance_threshold": 80},
         teacher,
     )  # fmt: skip
+
+
+def fill_class(offering, teacher: User, caseworker: User) -> None:
+    """Enrol the first open files of the town in the school's class, from its first day."""
+    from .courses import services as courses
+
     class_ = db.session.scalars(
-        sa.select(Case).where(Case.municipality_id == town.id, Case.status == CaseStatus.ACTIVE)
+        sa.select(Case)
+        .where(Case.municipality_id == offering.municipality_id, Case.status == CaseStatus.ACTIVE)
         .order_by(Case.id).limit(CLASS_SIZE)
     )  # fmt: skip
     class_ = list(class_)
@@ -299,7 +401,8 @@ def give_the_newcomer_login(case: Case, password_hash: str) -> None:
 def add_cases(
     town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
 ) -> None:
-    """Add the generated people ``numbers`` to the volume municipality ``town``."""
+    """Add the generated people ``numbers`` to the volume municipality ``town``, with their
+    courses (runs are added as the volume grows, so a later call adds to the same weeks)."""
     today = town.today()
     staff = db.session.execute(
         sa.select(User.id, User.email, User.role, User.password_hash)
@@ -324,15 +427,19 @@ def add_cases(
         .where(Organisation.municipality_id == town.id)
         .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
     ).all()
+    courses = Courses(town, numbers.stop, today)
+    writer = BulkWriter()
     for start in range(numbers.start, numbers.stop, BATCH):
         batch = range(start, min(numbers.stop, start + BATCH))
         people = [person(n, len(caseworkers), today) for n in batch]
         case_ids = _insert_batch(town, people, caseworkers, counters, password, ids)
         _insert_referrals(case_ids, people, caseworkers, partners, today, ids)
+        if courses.providers:
+            courses.add(case_ids, people, caseworkers, writer)
         progress(len(batch))
     advance_sequences(
         User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES,
-        *PLAN_TABLES, Referral, ReferralStatusChange,
+        *PLAN_TABLES, Referral, ReferralStatusChange, *COURSE_TABLES,
     )  # fmt: skip
     for year, last in counters.items():
         if year in known:
@@ -344,6 +451,479 @@ def add_cases(
         else:
             db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
     db.session.flush()
+
+
+# -- courses at volume -------------------------------------------------------------------------
+# Course providers besides the school (whose class of 30 the bench measures), each with a
+# teacher who takes the attendance: (name, e-mail login).
+PROVIDERS = [
+    ("Volkshochschule Volumen", "vhs"),
+    ("Bildungswerk Volumen", "bildungswerk"),
+    ("Sprachinstitut Volumen", "sprachinstitut"),
+    ("Kulturverein Volumen", "kulturverein"),
+]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A course every provider teaches, run as a new offering each week (one per section)."""
+
+    course_type: CourseType
+    title: str
+    entry: CefrLevel | None
+    target: CefrLevel | None
+    weeks: int
+    # Two timetables (ISO weekdays, start, end): morning and evening sections.
+    timetables: tuple
+    share: float  # how many of the generated people take it
+
+
+def _timetable(days, start, end):
+    return (tuple(days), time(start), time(end))
+
+
+TEMPLATES = (
+    Template(CourseType.LANGUAGE, "German A1 to A2", CefrLevel.A1, CefrLevel.A2, 10,
+             (_timetable((1, 3), 9, 12), _timetable((2, 4), 18, 21)), 0.58),
+    Template(CourseType.LANGUAGE, "German A2 to B1", CefrLevel.A2, CefrLevel.B1, 10,
+             (_timetable((1, 3), 13, 16), _timetable((2, 4), 18, 21)), 0.31),
+    Template(CourseType.CIVIC_ORIENTATION, "Living in Germany: civic orientation", None, None,
+             5, (_timetable((2, 4), 9, 12), _timetable((1, 3), 18, 21)), 0.26),
+    Template(CourseType.INTRODUCTION, "Welcome to Volumen", None, None, 6,
+             (_timetable((5,), 10, 12), _timetable((3,), 17, 19)), 0.20),
+)  # fmt: skip
+MEAN_CLASS = 14  # people a section expects; sections are added as the files grow
+CAPACITY = 20
+RESULT_AFTER = 7  # days after the last session the exam result is recorded
+DROPOUT_REASONS = ("Moved to another town", "Started work", "Childcare", "Health")
+# How a participant comes (weights): most reliably, some often missing.
+RELIABILITY = {0.95: 60, 0.85: 28, 0.6: 12}
+EXCUSE = "Doctor's appointment"
+ATTENDANCE_COLUMNS = ["id", "session_id", "enrolment_id", "status", "reason",
+                      "recorded_by_id", "recorded_at"]  # fmt: skip
+SESSION_COLUMNS = ["id", "offering_id", "date", "starts_at", "ends_at", "cancelled",
+                   "cancel_reason"]  # fmt: skip
+
+
+def seed_providers(town: Municipality, admin: User, password_hash: str) -> None:
+    """The generated course providers, their teachers and their catalogue (through the
+    catalogue's own service: a few rows)."""
+    from .courses import services as courses
+
+    for name, login in PROVIDERS:
+        provider = Organisation(
+            municipality_id=town.id, name=name, kind=OrganisationKind.COURSE_PROVIDER
+        )
+        db.session.add(provider)
+        db.session.flush()
+        db.session.add(
+            User(email=f"teacher.{login}@{VOLUME_DOMAIN}", full_name=f"Teacher {name}",
+                 role=Role.PROVIDER, password_hash=password_hash, municipality_id=town.id,
+                 organisation_id=provider.id, preferred_locale="de")
+        )  # fmt: skip
+        for template in TEMPLATES:
+            courses.save_course(
+                None,
+                courses.CourseData(
+                    {"course_type": template.course_type, "target_language": "de",
+                     "hours": _hours(template), "entry_level": template.entry,
+                     "target_level": template.target},
+                    provider.id, "en", template.title,
+                ),
+                admin,
+            )  # fmt: skip
+    db.session.flush()
+
+
+def _hours(template: Template) -> int:
+    days, starts, ends = template.timetables[0]
+    return template.weeks * len(days) * (ends.hour - starts.hour)
+
+
+@dataclass
+class Run:
+    """A generated offering as the generator keeps it in memory: its sessions are the
+    consecutive ids from ``first_session`` on, one per date."""
+
+    id: int
+    dates: tuple
+    first_session: int
+    capacity: int
+    teacher_id: int
+    places: int = 0  # people given a place (whatever happened since)
+    waiting: int = 0
+
+    @property
+    def start(self) -> date:
+        return self.dates[0]
+
+    @property
+    def end(self) -> date:
+        return self.dates[-1]
+
+
+def cancelled_session(session_id: int) -> bool:
+    """One session in forty is cancelled (and so never has attendance)."""
+    return session_id % 40 == 17
+
+
+class Courses:
+    """Puts the generated people on the generated providers' courses, as caseworkers would
+    through ``enrol_case``, and takes attendance at every past session as teachers would
+    through ``record_attendance`` (the kept sums included); results and drop-outs as
+    ``record_result`` and ``leave_offering`` store them (without a level reached, so that no
+    assessment follows). No audit events: the generated files' trail is their registration.
+    """
+
+    def __init__(self, town: Municipality, scale: int, today: date):
+        self.today, self.scale, self.town_id = today, scale, town.id
+        self.now = datetime.now(UTC)
+        self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        providers = db.session.execute(
+            sa.select(Organisation.id, Organisation.name)
+            .where(Organisation.municipality_id == town.id)
+            .where(Organisation.name.in_([name for name, _login in PROVIDERS]))
+            .order_by(Organisation.id)
+        ).all()
+        self.providers = [row.id for row in providers]
+        teachers = dict(
+            db.session.execute(
+                sa.select(User.organisation_id, User.id)
+                .where(User.organisation_id.in_(self.providers), User.role == Role.PROVIDER)
+                .order_by(User.id.desc())
+            ).all()
+        )
+        self.teachers = teachers
+        titles = {template.title: number for number, template in enumerate(TEMPLATES)}
+        self.courses = {}  # (provider index, template index) -> course id
+        self.template_of = {}  # course id -> (provider index, template index)
+        for course_id, organisation_id, title in db.session.execute(
+            sa.select(Course.id, Course.organisation_id, CourseText.title)
+            .join(CourseText, CourseText.course_id == Course.id)
+            .where(Course.organisation_id.in_(self.providers))
+        ):
+            key = (self.providers.index(organisation_id), titles[title])
+            self.courses[key] = course_id
+            self.template_of[course_id] = key
+        self.runs: dict[tuple, Run] = {}
+        self.schedules: dict[tuple, tuple] = {}  # (template, section parity, start) -> dates
+        self.ids = {model: Ids(model) for model in COURSE_TABLES}
+        self._load_runs()
+        self.stamps: dict[date, tuple] = {}
+
+    def _load_runs(self) -> None:
+        """Take up the offerings made by an earlier call (``add_cases`` more files)."""
+        if not self.providers:
+            return
+        offerings = db.session.execute(
+            sa.select(Offering.id, Offering.course_id, Offering.place, Offering.capacity).where(
+                Offering.organisation_id.in_(self.providers)
+            )
+        ).all()
+        if not offerings:
+            return
+        sessions = defaultdict(list)
+        for session_id, offering_id, day in db.session.execute(
+            sa.select(CourseSession.id, CourseSession.offering_id, CourseSession.date)
+            .where(CourseSession.offering_id.in_([row.id for row in offerings]))
+            .order_by(CourseSession.id)
+        ):
+            sessions[offering_id].append((session_id, day))
+        places = defaultdict(int)
+        waiting = defaultdict(int)
+        for offering_id, status, count in db.session.execute(
+            sa.select(Enrolment.offering_id, Enrolment.status, sa.func.count())
+            .where(Enrolment.offering_id.in_([row.id for row in offerings]))
+            .group_by(Enrolment.offering_id, Enrolment.status)
+        ):
+            if status == EnrolmentStatus.WAITLISTED:
+                waiting[offering_id] += count
+            else:
+                places[offering_id] += count
+        for offering in offerings:
+            provider, template = self.template_of[offering.course_id]
+            room = int(offering.place.rsplit(" ", 1)[1])
+            section = (room - 1) * len(self.providers) + provider
+            dates = tuple(day for _id, day in sessions[offering.id])
+            self.runs[(template, dates[0], section)] = Run(
+                offering.id, dates, sessions[offering.id][0][0], offering.capacity,
+                self.teachers[self.providers[provider]], places[offering.id],
+                waiting[offering.id],
+            )  # fmt: skip
+
+    def sections(self, template: int) -> int:
+        """How many sections start each week: enough for the files generated so far."""
+        weekly = self.scale * TEMPLATES[template].share / (8 * 52)
+        return max(1, round(weekly / MEAN_CLASS))
+
+    def add(self, case_ids, people, caseworkers, writer: "BulkWriter") -> None:
+        """Enrol a batch of generated people and write everything their courses add."""
+        new_runs: list[tuple] = []
+        enrolments, changes, marks, lines = [], [], [], []
+        for one, case_id in zip(people, case_ids, strict=True):
+            rng = random.Random(case_id * 7919 + 3)  # noqa: S311 - test data, not secrets
+            for template, starts in self._plan(one, rng):
+                self._enrol(one, case_id, template, starts, rng, caseworkers, new_runs,
+                            enrolments, changes, marks, lines)  # fmt: skip
+        offerings, sessions = [], []
+        for key, run in new_runs:
+            offerings.append(self._offering_row(key, run))
+            sessions += self._session_rows(key, run)
+        writer.rows(Offering, offerings)
+        writer.tuples(CourseSession, SESSION_COLUMNS, sessions)
+        writer.rows(Enrolment, enrolments)
+        writer.rows(EnrolmentChange, changes)
+        writer.lines(Attendance, ATTENDANCE_COLUMNS, lines, lambda: marks)
+
+    def _plan(self, one: Person, rng: random.Random) -> list[tuple[int, date]]:
+        """Which courses this person takes, and from when they would start: the language
+        course a few weeks after registration, then often civic orientation or the
+        introduction; nothing before arrival, one course for a file closed since."""
+        if one.data.stage == Stage.PRE_DEPARTURE or rng.random() < 0.08:
+            return []
+        registered = one.registered.date()
+        language = 0 if rng.random() < 0.65 else 1
+        first = registered + timedelta(days=rng.randrange(14, 70))
+        plan = [(language, first)]
+        if not one.closed and rng.random() < 0.57:
+            other = 2 if rng.random() < 0.56 else 3
+            plan.append((other, first + timedelta(days=rng.randrange(7, 160))))
+        return plan
+
+    def _run(self, template: int, starts: date, section: int, new_runs: list) -> Run:
+        monday = starts - timedelta(days=starts.weekday())
+        key = (template, monday, section)
+        run = self.runs.get(key)
+        if run is None:
+            days, _starts_at, _ends_at = TEMPLATES[template].timetables[section % 2]
+            dates = self.schedules.get((template, section % 2, monday))
+            if dates is None:
+                end = monday + timedelta(weeks=TEMPLATES[template].weeks) - timedelta(days=1)
+                dates = tuple(schedule_dates(monday, end, days))
+                self.schedules[(template, section % 2, monday)] = dates
+            provider = section % len(self.providers)
+            run = Run(self.ids[Offering].take(1)[0], dates,
+                      self.ids[CourseSession].take(len(dates))[0], CAPACITY,
+                      self.teachers[self.providers[provider]])  # fmt: skip
+            self.runs[key] = run
+            new_runs.append((key, run))
+        return run
+
+    def _enrol(self, one, case_id, template, starts, rng, caseworkers, new_runs,
+               enrolments, changes, marks, lines) -> None:  # fmt: skip
+        sections = self.sections(template)
+        # The first runs of a week (the first provider's) are asked for most.
+        chosen = min(rng.randrange(sections), rng.randrange(sections))
+        run = self._run(template, starts, chosen, new_runs)
+        if run.places >= run.capacity and run.start <= self.today:
+            # It was full when they asked: they went to another run of the week, if one
+            # had room (runs still to come keep them on the waiting list instead).
+            others = (self._run(template, starts, (chosen + step) % sections, new_runs)
+                      for step in range(1, sections))  # fmt: skip
+            run = next((other for other in others if other.places < other.capacity), None)
+            if run is None:
+                return
+        caseworker = caseworkers[one.caseworker_index][0]
+        requested = datetime.combine(run.start - timedelta(days=rng.randrange(3, 21)), time(10),
+                                     tzinfo=UTC)  # fmt: skip
+        requested = min(max(one.registered + timedelta(hours=1), requested), self.now)
+        enrolment_id = self.ids[Enrolment].take(1)[0]
+        full = run.places >= run.capacity
+        row = {
+            "id": enrolment_id, "offering_id": run.id, "case_id": case_id,
+            "status": EnrolmentStatus.WAITLISTED if full else EnrolmentStatus.ENROLLED,
+            "requested_at": requested, "enrolled_on": None if full else run.start,
+            "enrolled_by_id": caseworker, "promoted_unseen": False, "passed": None,
+            "level_reached": None, "certificate_number": None, "certificate_issuer": None,
+            "result_on": None, "marked_sessions": 0, "attended_sessions": 0,
+            "created_at": requested, "updated_at": requested,
+        }  # fmt: skip
+        enrolments.append(row)
+        changes.append(self._change(enrolment_id, None, row["status"], requested, caseworker))
+        if full:
+            run.waiting += 1
+            return
+        run.places += 1
+        self._attend(run, row, rng, caseworker, changes, marks, lines)
+
+    def _attend(self, run: Run, row: dict, rng, caseworker, changes, marks, lines) -> None:
+        """Marks at every past session, and how the course ended for this person."""
+        held = sum(1 for day in run.dates if day < self.today)
+        leaves_at = None  # the index of the session they stopped before
+        ended = run.end + timedelta(days=RESULT_AFTER) <= self.today
+        if held >= 3 and rng.random() < (0.15 if ended else 0.1):
+            leaves_at = rng.randrange(2, held)
+        reliability = pick(rng, RELIABILITY)
+        marked = attended = 0
+        enrolment_id, ids = row["id"], self.ids[Attendance]
+        for index, day in enumerate(run.dates[: leaves_at if leaves_at is not None else held]):
+            session_id = run.first_session + index
+            if cancelled_session(session_id):
+                continue
+            chance = rng.random()
+            if chance < reliability * 0.93:
+                status, reason = "present", None
+            elif chance < reliability:
+                status, reason = "late", None
+            elif chance < reliability + (1 - reliability) * 0.4:
+                status, reason = "excused", EXCUSE
+            else:
+                status, reason = "absent", None
+            marked += 1
+            attended += status in ("present", "late")
+            attendance_id = ids.next
+            ids.next += 1
+            text, at = self._stamp(day)
+            if self.postgres:
+                lines.append(
+                    f"{attendance_id}\t{session_id}\t{enrolment_id}\t{status}\t"
+                    f"{EXCUSE_TEXT if reason else NULL}\t{run.teacher_id}\t{text}\n"
+                )
+            else:
+                marks.append((attendance_id, session_id, enrolment_id, AttendanceStatus(status),
+                              reason, run.teacher_id, at))  # fmt: skip
+        row["marked_sessions"], row["attended_sessions"] = marked, attended
+        if leaves_at is not None:
+            left = datetime.combine(run.dates[leaves_at], time(12), tzinfo=UTC)
+            row.update(status=EnrolmentStatus.DROPPED_OUT, updated_at=left)
+            changes.append(self._change(row["id"], EnrolmentStatus.ENROLLED,
+                                        EnrolmentStatus.DROPPED_OUT, left, caseworker,
+                                        rng.choice(DROPOUT_REASONS)))  # fmt: skip
+        elif ended:
+            passed = rng.random() < 0.9
+            result_on = run.end + timedelta(days=RESULT_AFTER)
+            at = datetime.combine(result_on, time(12), tzinfo=UTC)
+            status = EnrolmentStatus.COMPLETED if passed else EnrolmentStatus.FAILED
+            row.update(status=status, passed=passed, result_on=result_on, updated_at=at)
+            changes.append(
+                self._change(row["id"], EnrolmentStatus.ENROLLED, status, at, run.teacher_id)
+            )
+
+    def _stamp(self, day: date) -> tuple:
+        """When a session's attendance was saved (at noon), as text for COPY and as a value."""
+        stamp = self.stamps.get(day)
+        if stamp is None:
+            at = min(datetime.combine(day, time(12), tzinfo=UTC), self.now)
+            stamp = self.stamps[day] = (at.isoformat(), at)
+        return stamp
+
+    def _change(self, enrolment_id, before, after, at, actor, reason=None) -> dict:
+        return {"id": self.ids[EnrolmentChange].take(1)[0], "enrolment_id": enrolment_id,
+                "from_status": before, "to_status": after, "changed_at": at,
+                "changed_by_id": actor, "reason": reason}  # fmt: skip
+
+    def _offering_row(self, key: tuple, run: Run) -> dict:
+        template_index, _monday, section = key
+        template = TEMPLATES[template_index]
+        days, starts_at, ends_at = template.timetables[section % 2]
+        provider = section % len(self.providers)
+        room = section // len(self.providers) + 1
+        created = datetime.combine(run.start - timedelta(days=60), time(8), tzinfo=UTC)
+        return {
+            "id": run.id, "course_id": self.courses[(provider, template_index)],
+            "municipality_id": self.town_id, "organisation_id": self.providers[provider],
+            "start_date": run.start, "end_date": run.end,
+            "weekdays": " ".join(str(day) for day in days), "starts_at": starts_at,
+            "ends_at": ends_at, "place": f"Room {room}", "online": False,
+            "capacity": run.capacity, "instruction_languages": "de en", "childcare": room % 3 == 1,
+            "attendance_threshold": 80, "created_at": min(created, self.now),
+            "updated_at": min(created, self.now),
+        }  # fmt: skip
+
+    def _session_rows(self, key: tuple, run: Run) -> list[tuple]:
+        template_index, _monday, section = key
+        _days, starts_at, ends_at = TEMPLATES[template_index].timetables[section % 2]
+        rows = []
+        for index, day in enumerate(run.dates):
+            session_id = run.first_session + index
+            cancelled = cancelled_session(session_id)
+            rows.append((session_id, run.id, day, starts_at, ends_at, cancelled,
+                         "The teacher is ill" if cancelled else None))  # fmt: skip
+        return rows
+
+
+COURSE_TABLES = (Offering, CourseSession, Enrolment, EnrolmentChange, Attendance)
+NULL = "\\N"  # COPY's text format for a missing value
+EXCUSE_TEXT = EXCUSE.replace("\\", "\\\\")
+
+
+class BulkWriter:
+    """Writes generated rows in bulk: COPY on PostgreSQL (several times faster than INSERT),
+    multi-row INSERTs elsewhere; in the session's transaction either way."""
+
+    def __init__(self):
+        self.connection = db.session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+
+    def rows(self, model, rows: list[dict]) -> None:
+        """Write ``rows`` (dicts with the same keys) into ``model``'s table."""
+        if not rows:
+            return
+        if not self.postgres:
+            db.session.execute(sa.insert(model.__table__), rows)
+            return
+        names = list(rows[0])
+        values = itemgetter(*names)
+        as_json = [
+            position
+            for position, name in enumerate(names)
+            if isinstance(model.__table__.c[name].type, sa.JSON)
+        ]
+        if as_json:
+            self.tuples(model, names, (_with_json(values(row), as_json) for row in rows))
+        else:
+            self.tuples(model, names, map(values, rows))
+
+    def tuples(self, model, names: list[str], rows: Iterable[tuple]) -> None:
+        """Write ``rows`` (tuples in the order of the column ``names``)."""
+        if not self.postgres:
+            dicts = [dict(zip(names, row, strict=True)) for row in rows]
+            if dicts:
+                db.session.execute(sa.insert(model.__table__), dicts)
+            return
+        with self._copy(model, names) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def lines(self, model, names: list[str], lines: list[str], rows: Callable[[], list]) -> None:
+        """Write rows already in COPY's text format (the largest table, made cheaply); where
+        there is no COPY, write the tuples ``rows()`` gives instead."""
+        if not self.postgres:
+            self.tuples(model, names, rows())
+            return
+        with self._copy(model, names) as copy:
+            for start in range(0, len(lines), 20_000):
+                copy.write("".join(lines[start : start + 20_000]))
+
+    def _copy(self, model, names: list[str]):
+        cursor = self.connection.connection.driver_connection.cursor()
+        columns = ", ".join(names)
+        return _Copy(cursor, f"COPY {model.__table__.name} ({columns}) FROM STDIN")
+
+
+class _Copy:
+    """A COPY on its own cursor, closed with it."""
+
+    def __init__(self, cursor, statement: str):
+        self.cursor, self.statement = cursor, statement
+
+    def __enter__(self):
+        self.copy = self.cursor.copy(self.statement)
+        return self.copy.__enter__()
+
+    def __exit__(self, *failure):
+        try:
+            return self.copy.__exit__(*failure)
+        finally:
+            self.cursor.close()
+
+
+def _with_json(row: tuple, positions: list[int]) -> tuple:
+    values = list(row)
+    for position in positions:
+        if values[position] is not None:
+            values[position] = json.dumps(values[position])
+    return tuple(values)
 
 
 class Ids:
@@ -379,7 +959,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
         year = one.registered.year
         counters[year] = counters.get(year, 0) + 1
         one.data.values["caseworker_id"] = caseworkers[one.caseworker_index][0]
-        built.append(new_case(one.data, town.id, f"{town.code}-{year}-{counters[year]:06d}"))
+        built.append(draft_case(one.data, town.id, f"{town.code}-{year}-{counters[year]:06d}"))
     portal = [(one, case) for one, case in zip(people, built, strict=True) if one.has_portal]
     account_ids = ids[User].take(len(portal))
     accounts_rows = [
@@ -391,7 +971,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
         for account_id, (_one, case) in zip(account_ids, portal, strict=True)
     ]  # fmt: skip
     if accounts_rows:
-        db.session.execute(sa.insert(User.__table__), accounts_rows)
+        BulkWriter().rows(User, accounts_rows)
     accounts = {
         id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)
     }
@@ -405,7 +985,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             row.update(status=CaseStatus.CLOSED, closing_reason="moved_away",
                        closed_on=one.registered.date() + timedelta(days=200))  # fmt: skip
         rows.append(row)
-    db.session.execute(sa.insert(Case.__table__), rows)
+    BulkWriter().rows(Case, rows)
     children: dict = {CaseNationality: [], CaseLanguage: [], StageChange: [], AuditEvent: []}
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         actor_id, actor_email = caseworkers[one.caseworker_index]
@@ -436,7 +1016,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
     seal_rows(db.session.connection(), children[AuditEvent])
     for model, child_rows in children.items():
         if child_rows:
-            db.session.execute(sa.insert(model.__table__), child_rows)
+            BulkWriter().rows(model, child_rows)
     assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
                       WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
@@ -444,7 +1024,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             assessed[model] += rows_of_case
     for model, child_rows in assessed.items():
         if child_rows:
-            db.session.execute(sa.insert(model.__table__), child_rows)
+            BulkWriter().rows(model, child_rows)
     plans: dict = {model: [] for model in PLAN_TABLES}
     for one, case_id in zip(people, case_ids, strict=True):
         if not one.closed and case_id % 4 < 2:
@@ -453,7 +1033,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
                 plans[model] += rows_of_case
     for model, child_rows in plans.items():  # in this order: each refers to the one before
         if child_rows:
-            db.session.execute(sa.insert(model.__table__), child_rows)
+            BulkWriter().rows(model, child_rows)
     return case_ids
 
 
@@ -478,7 +1058,7 @@ def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> No
             continue
         partner_id, area = rng.choice(partners)
         sent_on = min(today, one.registered.date() + timedelta(days=rng.randrange(7, 400)))
-        path = rng.choices(list(REFERRAL_PATHS), weights=list(REFERRAL_PATHS.values()))[0]
+        path = pick(rng, REFERRAL_PATHS)
         changed_on = [min(today, sent_on + timedelta(days=5 * (n + 1))) for n in range(len(path))]
         if path == (ReferralStatus.SENT,):
             changed_on = []
@@ -500,8 +1080,8 @@ def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> No
             for n, status in enumerate(statuses)
         ]  # fmt: skip
     if referrals:
-        db.session.execute(sa.insert(Referral.__table__), referrals)
-        db.session.execute(sa.insert(ReferralStatusChange.__table__), steps)
+        BulkWriter().rows(Referral, referrals)
+        BulkWriter().rows(ReferralStatusChange, steps)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.
@@ -564,28 +1144,28 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
         tests = rng.randrange(1, 4)
         reached: dict = {}  # the first day all five skills stood at A2, at B1
         for number in range(tests):
-            level = list(CefrLevel)[min(rank + number, 6)]
+            level = LEVELS[min(rank + number, 6)]
             on = start + timedelta(days=30 + 150 * number)
             for first in (CefrLevel.A2, CefrLevel.B1):
-                if level.rank >= first.rank:
+                if RANKS[level] >= RANKS[first]:
                     reached.setdefault(first, on)
             rows[LanguageAssessment] += [
                 {"case_id": case_id, "language": host_language, "skill": skill, "level": level,
-                 "level_rank": level.rank, "assessed_on": on,
+                 "level_rank": RANKS[level], "assessed_on": on,
                  "source": AssessmentSource.PLACEMENT_TEST if number == 0
                  else AssessmentSource.COURSE_EXAM,
                  "certificate_number": None, "certificate_issuer": None, "organisation": None,
                  "note": None, "current": number == tests - 1, "recorded_by_id": None,
                  "recorded_at": one.registered}
-                for skill in LanguageSkill
+                for skill in SKILLS
             ]  # fmt: skip
         rows[LanguageStanding].append(
             {"case_id": case_id, "language": host_language, "skills": len(LanguageSkill),
-             "lowest_rank": level.rank, "highest_rank": level.rank,
+             "lowest_rank": RANKS[level], "highest_rank": RANKS[level],
              "a2_reached_on": reached.get(CefrLevel.A2),
              "b1_reached_on": reached.get(CefrLevel.B1)}
         )  # fmt: skip
-    occupation = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
+    occupation = pick(rng, OCCUPATIONS)
     if rng.random() < 0.4:
         rows[WorkExperience].append(
             {"case_id": case_id, "isco_code": occupation, "isco_major": occupation[0],
@@ -593,8 +1173,8 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
              "years": rng.randrange(1, 15)}
         )  # fmt: skip
     if rng.random() < 0.8:
-        status = rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
-        job = rng.choices(list(OCCUPATIONS), weights=list(OCCUPATIONS.values()))[0]
+        status = pick(rng, STATUSES)
+        job = pick(rng, OCCUPATIONS)
         working = status in (ActivityStatus.EMPLOYED, ActivityStatus.SELF_EMPLOYED)
         rows[EmploymentStatus].append(
             {"case_id": case_id, "status": status, "since": start + timedelta(days=200),
@@ -602,7 +1182,7 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
              "current": True, "recorded_by_id": None}
         )  # fmt: skip
     if rng.random() < 0.2:
-        state = rng.choice(list(RecognitionState))
+        state = rng.choice(RECOGNITION_STATES)
         rows[Qualification].append(
             {"case_id": case_id, "title": "Bachelor", "institution": None,
              "country": one.data.values["country_of_birth"], "year": 2010,
@@ -615,6 +1195,12 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
 
 
 PLAN_TABLES = (IntegrationPlan, PlanGoal, PlanAction, PlanVersion)
+# The tables the generator fills in bulk.
+BULK_TABLES = (
+    User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, HousingRecord,
+    StatusRecord, LanguageAssessment, LanguageStanding, EmploymentStatus, WorkExperience,
+    Qualification, *PLAN_TABLES, Referral, ReferralStatusChange, *COURSE_TABLES,
+)  # fmt: skip
 # The generated plan: goals, each with (action, who does it, days after registration).
 PLAN_STEPS = [
     ("Learn German up to B1", [("Attend the integration course", Responsibility.MIGRANT, 60),
@@ -660,9 +1246,53 @@ def plan_rows(case_id: int, one: Person, today: date, ids: dict, actor_id: int) 
     return rows
 
 
-def case_row(case: Case, registered: datetime) -> dict:
+CASE_COLUMNS = [column.key for column in Case.__table__.columns]
+NAME_PARTS = ("given_names", "family_name", "given_names_latin", "family_name_latin")
+NAME_KEYS = ("family_name_key", "given_names_key", "name_key")
+
+
+class Draft(SimpleNamespace):
+    """A case file as ``new_case`` builds it, without the ORM's bookkeeping: a million of
+    them are built. ``tests/test_volume.py`` compares the rows with ``register_case``'s."""
+
+    full_name = Case.full_name
+
+
+@lru_cache(maxsize=4096)
+def _name_keys(*names) -> tuple:
+    """The search keys of a name (few names recur: fold each once)."""
+    draft = Draft(permit_number=None, **dict(zip(NAME_PARTS, names, strict=True)))
+    _set_name_keys(draft)
+    return tuple(getattr(draft, key) for key in NAME_KEYS)
+
+
+def draft_case(data: CaseData, municipality_id: int, reference: str) -> Draft:
+    """Build what ``new_case`` builds: the file, its search keys, nationalities, languages."""
+    case = Draft(municipality_id=municipality_id, reference=reference, stage=data.stage,
+                 **data.values)  # fmt: skip
+    for flag in SENSITIVE_FLAGS:
+        setattr(case, flag, bool(data.flags.get(flag)))
+    case.permit_number = normalise_permit(case.permit_number)
+    keys = _name_keys(*(data.values[part] for part in NAME_PARTS))
+    for key, value in zip(NAME_KEYS, keys, strict=True):
+        setattr(case, key, value)
+    case.nationalities = [
+        Draft(country_code=code, position=position)
+        for position, code in enumerate(dict.fromkeys(data.nationalities))
+    ]
+    tongue = data.mother_tongue
+    case.languages = [
+        Draft(language_code=code, mother_tongue=code == tongue, position=position)
+        for position, code in enumerate(dict.fromkeys([tongue, *data.languages] if tongue
+                                                        else data.languages))
+    ]  # fmt: skip
+    return case
+
+
+def case_row(case: Draft, registered: datetime) -> dict:
     """Return the ``case_file`` row of a built case, as registration would store it."""
-    row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
+    values = vars(case)
+    row = {key: values.get(key) for key in CASE_COLUMNS}
     del row["id"]
     row.update(
         status=CaseStatus.ACTIVE, version=1, created_at=registered, updated_at=registered,

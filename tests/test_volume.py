@@ -1,16 +1,38 @@
-"""The benchmark's generated data: written in bulk, yet the rows registration would store."""
+"""The benchmark's generated data: written in bulk, yet the rows registration, enrolment and
+attendance would store."""
 
+import sys
+from collections import defaultdict
 from datetime import date
+from itertools import pairwise
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from integrapath import volume
+from integrapath.accounts.models import User
 from integrapath.audit import AuditEvent
 from integrapath.cases.models import Case, CaseLanguage, CaseNationality, StageChange
 from integrapath.cases.services import register_case
+from integrapath.courses.models import (
+    Attendance,
+    AttendanceStatus,
+    Course,
+    CourseSession,
+    CourseType,
+    Enrolment,
+    EnrolmentChange,
+    EnrolmentStatus,
+    Offering,
+)
 from integrapath.extensions import db
 from integrapath.security import Role
 from integrapath.volume import caseworker_count, person, seed_volume
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from load import LOGINS, facts  # noqa: E402
 
 SAME_IN_BOTH = [
     column.key
@@ -83,3 +105,131 @@ def test_seed_volume_refuses_a_second_run_in_the_same_database(app_ctx):
     seed_volume(3)
     with pytest.raises(ValueError, match="exists already"):
         seed_volume(3)
+
+
+def _enrolments() -> list:
+    return db.session.scalars(sa.select(Enrolment).order_by(Enrolment.id)).all()
+
+
+def test_kept_attendance_sums_equal_a_recount_of_the_marks(app_ctx):
+    seed_volume(300)
+    marks = sa.select(sa.func.count(Attendance.id)).where(Attendance.enrolment_id == Enrolment.id)
+    attended = marks.where(Attendance.status.in_([AttendanceStatus.PRESENT, AttendanceStatus.LATE]))
+    rows = db.session.execute(
+        sa.select(
+            Enrolment.marked_sessions,
+            marks.scalar_subquery(),
+            Enrolment.attended_sessions,
+            attended.scalar_subquery(),
+        )
+    ).all()
+    assert [(kept, counted) for kept, counted, *_ in rows if kept != counted] == []
+    assert [(kept, counted) for *_, kept, counted in rows if kept != counted] == []
+    total = sum(row[1] for row in rows)
+    assert 10 * 300 < total < 30 * 300  # about 20 marks per file, as the reports expect
+    assert sum(row[3] for row in rows) < total  # some were absent or excused
+
+
+def test_most_generated_people_have_one_or_two_courses_in_every_status(app_ctx):
+    seed_volume(300)
+    per_case = db.session.execute(
+        sa.select(Enrolment.case_id, sa.func.count()).group_by(Enrolment.case_id)
+    ).all()
+    assert len(per_case) > 0.7 * 300
+    assert {count for _case, count in per_case} <= {1, 2, 3}  # 3: the class of 30 besides
+    statuses = set(db.session.scalars(sa.select(Enrolment.status)))
+    assert {EnrolmentStatus.COMPLETED, EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED_OUT,
+            EnrolmentStatus.FAILED} <= statuses  # fmt: skip
+    types = set(db.session.scalars(sa.select(Course.course_type).join(Offering)))
+    assert types == {CourseType.LANGUAGE, CourseType.CIVIC_ORIENTATION, CourseType.INTRODUCTION}
+
+
+def test_marks_are_only_at_held_sessions_while_the_person_was_on_the_course(app_ctx):
+    town = seed_volume(300)
+    today = town.today()
+    left_on = dict(
+        db.session.execute(
+            sa.select(EnrolmentChange.enrolment_id, EnrolmentChange.changed_at).where(
+                EnrolmentChange.to_status == EnrolmentStatus.DROPPED_OUT
+            )
+        ).all()
+    )
+    rows = db.session.execute(
+        sa.select(CourseSession.date, CourseSession.cancelled, Enrolment.id, Enrolment.status,
+                  Enrolment.enrolled_on)
+        .join(Attendance, Attendance.session_id == CourseSession.id)
+        .join(Enrolment, Enrolment.id == Attendance.enrolment_id)
+    ).all()  # fmt: skip
+    assert rows
+    for day, cancelled, enrolment_id, status, enrolled_on in rows:
+        assert day < today and not cancelled
+        assert enrolled_on is not None and enrolled_on <= day
+        assert status != EnrolmentStatus.WAITLISTED
+        if status == EnrolmentStatus.DROPPED_OUT:
+            assert day < left_on[enrolment_id].date()
+
+
+def test_each_enrolment_s_history_leads_to_its_status(app_ctx):
+    seed_volume(200)
+    history = defaultdict(list)
+    for change in db.session.scalars(
+        sa.select(EnrolmentChange).order_by(EnrolmentChange.changed_at, EnrolmentChange.id)
+    ):
+        history[change.enrolment_id].append((change.from_status, change.to_status))
+    for enrolment in _enrolments():
+        steps = history[enrolment.id]
+        assert steps[0][0] is None
+        assert all(after[0] == before[1] for before, after in pairwise(steps))
+        assert steps[-1][1] == enrolment.status
+        finished = enrolment.status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED)
+        assert (enrolment.result_on is not None) == finished
+        assert enrolment.passed == (
+            None if not finished else enrolment.status == EnrolmentStatus.COMPLETED
+        )
+
+
+def test_full_runs_to_come_keep_a_waiting_list_and_no_run_takes_more_than_its_places(
+    app_ctx, monkeypatch
+):
+    monkeypatch.setattr(volume, "CAPACITY", 1)  # so that runs fill up at a small volume
+    town = seed_volume(1000)
+    taken = db.session.execute(
+        sa.select(Offering.capacity, sa.func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.offering_id == Offering.id)
+        .where(Enrolment.status != EnrolmentStatus.WAITLISTED)
+        .group_by(Offering.id, Offering.capacity)
+    ).all()
+    assert all(count <= capacity for capacity, count in taken)
+    waiting = db.session.execute(
+        sa.select(Offering.start_date, Enrolment.enrolled_on, Enrolment.marked_sessions)
+        .join(Enrolment, Enrolment.offering_id == Offering.id)
+        .where(Enrolment.status == EnrolmentStatus.WAITLISTED)
+    ).all()
+    assert waiting
+    assert all(start > town.today() for start, _on, _marked in waiting)
+    assert {(on, marked) for _start, on, marked in waiting} == {(None, 0)}
+
+
+def test_the_bench_finds_the_class_of_30_and_its_session_today(app_ctx):
+    town = seed_volume(60)
+    db.session.flush()
+    found = facts(db.session.connection())
+    offering = db.session.get(Offering, found["offering"])
+    teacher = db.session.scalar(sa.select(User).where(User.email == LOGINS["provider"]))
+    assert offering.organisation_id == teacher.organisation_id
+    assert len(db.session.scalars(sa.select(Enrolment).filter_by(offering=offering)).all()) == 30
+    session = db.session.get(CourseSession, found["session"])
+    assert (session.offering_id, session.date) == (offering.id, town.today())
+
+
+def test_indexes_set_aside_for_the_load_come_back_the_same(app_ctx):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("indexes are set aside on PostgreSQL only")
+    definitions = sa.text(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+        "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1"
+    )
+    before = db.session.scalars(definitions).all()
+    seed_volume(20)
+    assert db.session.scalars(definitions).all() == before
