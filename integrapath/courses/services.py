@@ -8,7 +8,7 @@ row per session and participant, written with an upsert under a lock on the sess
 re-submission (even two at once) updates and never duplicates.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -877,6 +877,12 @@ def attendance_alerts(caseworker: User, *, mine_only: bool = True) -> list[Alert
 # -- suggestions -----------------------------------------------------------------------------
 
 
+# A course runs again and again (a new German course each week in a large city): a case file
+# suggests the soonest runs of each course that fit, not all of them; any other run is in
+# "Enrol in another course".
+RUNS_SUGGESTED_PER_COURSE = 3
+
+
 @dataclass(frozen=True)
 class Suggestion:
     offering: Offering
@@ -947,7 +953,8 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     Fits: not over, not already chosen, no session clashing with their other courses, taught
     in a language they speak (or a language course of a language it is taught in), with
     childcare when they have a young child, and for a language course whose language the
-    person has been assessed in, an entry level that is their current level.
+    person has been assessed in, an entry level that is their current level. Of each course,
+    the ``RUNS_SUGGESTED_PER_COURSE`` soonest runs that fit.
     """
     today = _today(case.municipality_id)
     chosen = select(Enrolment.offering_id).where(Enrolment.case_id == case.id)
@@ -980,8 +987,11 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     )
     levels = _current_levels(case)
     suggestions = []
+    runs_of = Counter()
     for offering in offerings:
         if offering.id in clashes or (childcare and not offering.childcare):
+            continue
+        if runs_of[offering.course_id] == RUNS_SUGGESTED_PER_COURSE:
             continue
         shared = [code for code in offering.languages if code in spoken]
         course = offering.course
@@ -1003,6 +1013,7 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
         if childcare:
             reasons.append(("childcare", []))
         reasons.append(("no_clash", []))
+        runs_of[offering.course_id] += 1
         suggestions.append(
             Suggestion(offering, reasons, taken.get(offering.id, 0) >= offering.capacity)
         )

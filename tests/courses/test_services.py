@@ -351,6 +351,20 @@ def test_suggestions_say_why_they_fit_and_leave_out_clashes_and_missing_childcar
     assert ("childcare", []) in with_child[0].reasons
 
 
+def test_a_course_that_runs_every_week_is_suggested_by_its_soonest_runs_only(
+    app_ctx, provider, make_offering, make_course, make_case, make_user, today
+):
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker, preferred_language="ar")
+    civics = make_course(provider, CourseType.CIVIC_ORIENTATION, "Civics")
+    weekly = [make_offering(provider, course=civics, start=today + timedelta(weeks=week))
+              for week in (4, 1, 3, 5, 2)]  # fmt: skip
+    other = make_offering(provider, course=make_course(provider, CourseType.INTRODUCTION, "Intro"))
+    suggested = [s.offering.id for s in services.suggested_offerings(case, caseworker)]
+    soonest = [weekly[1].id, weekly[4].id, weekly[2].id]
+    assert suggested == [other.id, *soonest]
+
+
 def test_providers_see_the_phone_only_while_sharing_is_consented(
     app_ctx, provider, make_offering, make_case, make_user, enrol, today
 ):
