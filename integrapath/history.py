@@ -8,6 +8,11 @@ on a day" is a range test on one row (``held_on``), not a window over the whole 
 The services that record history call ``keep_valid_until`` for the case in the same
 transaction; it recomputes every record of the case, so a record entered with an earlier day,
 between two others, closes the right one.
+
+A history is any model with a ``valid_until`` column; it names, if they differ from the
+defaults, the column of its first day (``HISTORY_DAY``, "since") and the columns whose equal
+values make one record follow another besides the case (``HISTORY_PARTITION``). This module
+imports no domain: the domains that keep histories import it.
 """
 
 from datetime import date
@@ -15,25 +20,36 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import func
 
-from .assessments.models import EmploymentStatus
-from .cases.models import StageChange
 from .extensions import db
-from .inclusion.models import HousingRecord, StatusRecord
 
-# Each history and what makes one of its records follow another: the same case and these.
-HISTORIES = {
-    EmploymentStatus: (),
-    HousingRecord: (),
-    StatusRecord: (StatusRecord.status,),
-    StageChange: (),
-}
+
+def history_models() -> list:
+    """Every model that keeps ``valid_until``, in table order."""
+    return sorted(
+        (mapper.class_ for mapper in db.Model.registry.mappers if "valid_until" in mapper.columns),
+        key=lambda model: model.__tablename__,
+    )
+
+
+def is_history(model) -> bool:
+    return "valid_until" in sa.inspect(model).columns
 
 
 def since_of(model):
     """The first day a record of ``model`` holds (a stage change: the day of its move)."""
-    if model is StageChange:
-        return day_of(StageChange.changed_at)
-    return model.since
+    column = getattr(model, getattr(model, "HISTORY_DAY", "since"))
+    return day_of(column) if _is_timestamp(column) else column
+
+
+def _is_timestamp(column) -> bool:
+    kind = column.type
+    if isinstance(kind, sa.TypeDecorator):  # UTCDateTime
+        kind = kind.impl_instance
+    return isinstance(kind, sa.DateTime)
+
+
+def _partition_of(model) -> tuple:
+    return tuple(getattr(model, name) for name in getattr(model, "HISTORY_PARTITION", ()))
 
 
 def day_of(column):
@@ -46,7 +62,7 @@ def day_of(column):
 def next_since(model):
     """The day the next record of the same case (and kind) took over, as a window column."""
     return func.lead(since_of(model), type_=sa.Date).over(
-        partition_by=(model.case_id, *HISTORIES[model]), order_by=(since_of(model), model.id)
+        partition_by=(model.case_id, *_partition_of(model)), order_by=(since_of(model), model.id)
     )
 
 
@@ -71,7 +87,7 @@ def keep_valid_until(model, case_id: int | None = None) -> None:
 
 def recompute_valid_until() -> None:
     """Set ``valid_until`` on every history record (after rows were inserted in bulk)."""
-    for model in HISTORIES:
+    for model in history_models():
         keep_valid_until(model)
 
 

@@ -14,7 +14,7 @@ from integrapath.assessments.models import ActivityStatus, EmploymentStatus
 from integrapath.assessments.services import record_employment_status
 from integrapath.cases.models import Stage, StageChange
 from integrapath.extensions import db
-from integrapath.history import HISTORIES, next_since, recompute_valid_until
+from integrapath.history import history_models, next_since, recompute_valid_until
 from integrapath.inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
 from integrapath.inclusion.services import InclusionError, record_housing, record_status
 from integrapath.pathway.services import PathwayError, move_stage
@@ -78,7 +78,7 @@ def test_kept_day_equals_lead_after_any_sequence_of_records(worker, make_case, o
             _record(case, kind, START + timedelta(weeks=weeks), choice, worker)
             # Another person's records in between: a case's days never mix with another's.
             _record(other, kind, START + timedelta(weeks=120 - weeks), choice + 1, worker)
-    for model in HISTORIES:
+    for model in history_models():
         rows = _kept_and_computed(model, [case.id, other.id])
         assert [kept for _id, kept, _lead in rows] == [lead for _id, _kept, lead in rows], model
 

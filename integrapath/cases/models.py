@@ -40,6 +40,7 @@ class StageChange(db.Model):
 
     __tablename__ = "stage_change"
     __table_args__ = (sa.Index("ix_stage_change_held", "valid_until", "case_id"),)
+    HISTORY_DAY = "changed_at"  # a move holds from its day (integrapath.history)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(

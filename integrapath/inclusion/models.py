@@ -152,6 +152,7 @@ class StatusRecord(_Recorded, db.Model):
         sa.Index("ix_status_record_status_holds", "status", "holds"),
         sa.Index("ix_status_record_held", "valid_until", "since"),
     )
+    HISTORY_PARTITION = ("status",)  # each status has its own history (integrapath.history)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case_file.id", ondelete="CASCADE"))

@@ -24,7 +24,7 @@ from ..audit import record_event
 from ..cases.models import Case, Dependant, HouseholdLink
 from ..errors import RuleBroken
 from ..extensions import db
-from ..history import HISTORIES, keep_valid_until
+from ..history import is_history, keep_valid_until
 from ..security import Role
 from .models import (
     CIVIC_STATUSES,
@@ -71,7 +71,7 @@ def _add_record(model, case_id: int, since: date, note: str | None, actor: User,
         **values,
     )
     db.session.add(record)
-    if model in HISTORIES:
+    if is_history(model):
         keep_valid_until(model, case_id)
     return record
 
