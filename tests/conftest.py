@@ -385,6 +385,47 @@ def count_queries(app):
     return counting
 
 
+@pytest.fixture
+def sent_statements(app):
+    """``with sent_statements() as sent:`` collects the (statement, parameters) a block sends."""
+
+    @contextmanager
+    def recording():
+        engine = db.session.get_bind().engine
+        sent = []
+
+        def record(_connection, _cursor, statement, parameters, *_args):
+            sent.append((statement, parameters))
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield sent
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return recording
+
+
+def sent_with(sent, *fragments: str) -> tuple[str, dict]:
+    """The first statement sent that contains every fragment."""
+    found = [(s, p) for s, p in sent if all(fragment in s for fragment in fragments)]
+    assert found, f"no statement with {fragments}"
+    return found[0]
+
+
+def plan_with_priced_out(statement: str, parameters, *kinds: str) -> str:
+    """PostgreSQL's plan of a statement with kinds of plan (``seqscan``, ``sort``) priced
+    out: a small test table is read row by row whatever the indexes, but with that priced out
+    the planner still cannot use an index that does not answer the query as it is written."""
+    connection = db.session.connection()
+    for kind in kinds:
+        connection.exec_driver_sql(f"SET LOCAL enable_{kind} = off")
+    plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
+    for kind in kinds:
+        connection.exec_driver_sql(f"RESET enable_{kind}")
+    return "\n".join(plan)
+
+
 PAGES = {
     Role.ADMIN: ["/admin/users", "/admin/users/new", "/admin/organisations",
                  "/admin/organisations/new", "/admin/audit", "/admin/users/{user}",

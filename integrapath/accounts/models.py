@@ -128,6 +128,14 @@ class User(UserMixin, TimestampMixin, db.Model):
         ),
         # The caseworkers of a municipality (every caseload page lists them), not its newcomers.
         sa.Index("ix_user_account_municipality_role", "municipality_id", "role"),
+        # The admin's account list, in name order (admin/services.py USER_ORDER): read in
+        # index order instead of sorting every account of the municipality, newcomers included.
+        sa.Index(
+            "ix_user_account_municipality_name",
+            "municipality_id",
+            sa.text("lower(full_name)"),
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

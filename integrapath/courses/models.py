@@ -208,6 +208,14 @@ class Enrolment(TimestampMixin, db.Model):
         sa.UniqueConstraint("offering_id", "case_id"),
         sa.Index("ix_enrolment_case", "case_id"),
         sa.Index("ix_enrolment_offering_status", "offering_id", "status", "id"),
+        # The few places freed for someone whose caseworker has not looked yet (a notice on
+        # every caseload page): without it, every enrolment of the register is read.
+        sa.Index(
+            "ix_enrolment_promoted_unseen",
+            "case_id",
+            postgresql_where=sa.text("promoted_unseen"),
+            sqlite_where=sa.text("promoted_unseen"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

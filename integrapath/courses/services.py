@@ -481,7 +481,8 @@ def promoted_unseen(caseworker: User) -> list[Enrolment]:
         db.session.scalars(
             select(Enrolment)
             .join(Case, Case.id == Enrolment.case_id)
-            .where(Enrolment.promoted_unseen.is_(True), Case.caseworker_id == caseworker.id)
+            # As the partial index says it (PostgreSQL does not match it to "IS true").
+            .where(Enrolment.promoted_unseen, Case.caseworker_id == caseworker.id)
             .where(Enrolment.tenant_filter(caseworker))
             .options(
                 joinedload(Enrolment.case),
