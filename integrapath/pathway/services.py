@@ -963,29 +963,33 @@ def _note_touched(session, _context) -> None:
     """Note the files whose kept readiness or last activity the flush may have changed."""
     touched = None
     for obj in (*session.new, *session.dirty, *session.deleted):
-        values = sa.inspect(obj).dict  # read without loading: a deleted row is gone
+        gone = obj in session.deleted
+
+        def value(name: str, obj=obj, gone=gone):
+            """The attribute, loaded if it expired (a deleted row's is read as it was)."""
+            known = sa.inspect(obj).dict
+            return known.get(name) if name in known or gone else getattr(obj, name, None)
+
         case_id = municipality_id = plan_id = None
         if isinstance(obj, Case):
-            case_id = values.get("id")
+            case_id = value("id")
         elif isinstance(obj, AuditEvent):
-            if obj.object_type == "Case" and obj.action not in VIEW_ACTIONS:
-                case_id = obj.object_id
+            if value("object_type") == "Case" and value("action") not in VIEW_ACTIONS:
+                case_id = value("object_id")
         elif isinstance(obj, PlanVersion):
-            plan_id = values.get("plan_id")
+            plan_id = value("plan_id")
         elif isinstance(obj, Milestone):
             if obj not in session.dirty or _changed(obj, *_MILESTONE_FIELDS):
-                municipality_id = values.get("municipality_id")
+                municipality_id = value("municipality_id")
         elif isinstance(obj, Municipality):
             if obj in session.dirty and _changed(obj, "default_locale"):
-                municipality_id = values.get("id")
+                municipality_id = value("id")
         elif isinstance(obj, Course | Offering):
             field = "course_type" if isinstance(obj, Course) else "course_id"
             if obj in session.dirty and _changed(obj, field):
-                municipality_id = values.get("municipality_id")
+                municipality_id = value("municipality_id")
         else:
-            case_id = values.get("case_id")
-            if case_id is None and obj not in session.deleted:
-                case_id = getattr(obj, "case_id", None)
+            case_id = value("case_id")
         if case_id is None and municipality_id is None and plan_id is None:
             continue
         touched = touched or _touched(session)
@@ -1014,9 +1018,9 @@ def keep_readiness(session=None) -> None:
     (every file of a municipality whose milestones or host language changed): one UPDATE per
     municipality and 5,000 files. Nothing to do, no query."""
     session = session or db.session
+    session.flush()  # the last changes noted too (before_commit comes before the last flush)
     if not any(session.info.get(TOUCHED, {}).values()):
         return
-    session.flush()  # the last changes, noted too
     touched = session.info.pop(TOUCHED)
     everywhere = touched["municipalities"]
     cases = touched["cases"]
