@@ -175,3 +175,16 @@ def test_the_caseworkers_lists_read_the_kept_state_within_the_transaction(
     assert [row[0].id for row in quiet.rows] == [case.id] and quiet.total == 1
     services.tick_milestone(case, welcomed, today - timedelta(days=1), caseworker)
     assert services.inactive_cases(caseworker, 8).total == 0
+
+
+def test_the_generated_volume_is_kept_as_the_rules_say(app):
+    """seed-volume writes its rows without the ORM, then keeps the whole municipality."""
+    from integrapath.volume import add_cases, seed_volume
+
+    with app.test_request_context():
+        town = seed_volume(150)
+        db.session.commit()
+        first = _kept(town)
+        add_cases(town, range(150, 300))
+        db.session.commit()
+        assert first < _kept(town)
