@@ -26,12 +26,7 @@ from integrapath.pathway import services
 from integrapath.pathway.models import MilestoneRule
 from integrapath.security import Role
 from tests.courses.seeds import running_course
-
-
-def _milestone(municipality, stage, rule, name, required=True):
-    milestone = services.add_milestone(municipality, stage, rule, {"en": name}, required, None)
-    db.session.commit()
-    return milestone
+from tests.pathway.test_milestones import _milestone
 
 
 def _exam(skills, level, day):
