@@ -1063,7 +1063,10 @@ def kept_state_update(ready: sa.ColumnElement[bool]) -> sa.Update:
     """The UPDATE that sets the kept columns of the ``Case`` rows it is narrowed to."""
     return (
         sa.update(Case)
-        .values(ready_to_advance=ready, last_recorded_at=last_activity())
+        # updated_at as it was: derived state is not a change of the file
+        .values(
+            ready_to_advance=ready, last_recorded_at=last_activity(), updated_at=Case.updated_at
+        )
         .execution_options(synchronize_session=False)
     )
 
