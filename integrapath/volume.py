@@ -83,7 +83,14 @@ from .pathway.models import (
     Responsibility,
     ServiceArea,
 )
-from .pathway.services import PlannedAction, PlannedGoal, add_default_milestones, frozen_content
+from .pathway.services import (
+    PlannedAction,
+    PlannedGoal,
+    add_default_milestones,
+    frozen_content,
+    keep_readiness,
+    note_municipality_changed,
+)
 from .security import Role
 
 VOLUME_CODE = "VOL"
@@ -451,7 +458,9 @@ def add_cases(
             )
         else:
             db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
-    db.session.flush()
+    # The rows above went in without the ORM, which would have noted the files they touch.
+    note_municipality_changed(town.id)
+    keep_readiness()
 
 
 # -- courses at volume -------------------------------------------------------------------------
@@ -1298,6 +1307,7 @@ def case_row(case: Draft, registered: datetime) -> dict:
     row.update(
         status=CaseStatus.ACTIVE, version=1, created_at=registered, updated_at=registered,
         account_id=None, closing_reason=None, closed_on=None,
+        ready_to_advance=False, last_recorded_at=None,  # set once every row is in
     )  # fmt: skip
     return row
 

@@ -38,7 +38,9 @@ SAME_IN_BOTH = [
     column.key
     for column in Case.__table__.columns
     if column.key not in {"id", "municipality_id", "reference", "caseworker_id", "account_id",
-                          "created_at", "updated_at"}
+                          "created_at", "updated_at",
+                          # kept from what followed registration (tests/pathway/test_readiness_kept)
+                          "ready_to_advance", "last_recorded_at"}
 ]  # fmt: skip
 
 

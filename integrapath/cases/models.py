@@ -197,6 +197,24 @@ class Case(TimestampMixin, db.Model):
             "id",
         ),
         sa.Index("ix_case_file_birth", "municipality_id", "date_of_birth"),
+        # A caseworker's files ready to advance (few of them), and their open files quietest
+        # first: both cost what the caseworker's day shows, not the size of the caseload.
+        sa.Index(
+            "ix_case_file_ready",
+            "municipality_id",
+            "caseworker_id",
+            "id",
+            postgresql_where=sa.text("ready_to_advance"),
+            sqlite_where=sa.text("ready_to_advance"),
+        ),
+        sa.Index(
+            "ix_case_file_caseworker_quiet",
+            "municipality_id",
+            "caseworker_id",
+            "status",
+            "last_recorded_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,6 +257,11 @@ class Case(TimestampMixin, db.Model):
         enum_column(ClosingReason, "closing_reason")
     )
     closed_on: Mapped[date | None]
+    # Kept by the pathway in the transaction that changes what they are read from, so that the
+    # caseload's notice and the caseworker's day read them from an index instead of evaluating
+    # every open file (pathway.services, "readiness and quiet files kept on the case").
+    ready_to_advance: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    last_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unaccompanied_minor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     disability: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

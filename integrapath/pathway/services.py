@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..accounts.models import Municipality, Organisation, OrganisationKind, User
 from ..assessments.models import (
@@ -23,7 +23,7 @@ from ..assessments.models import (
     WorkExperience,
 )
 from ..assessments.services import DECISIONS, at_least_in_every_skill
-from ..audit import RECORDED_ON_A_CASE, AuditEvent, record_event
+from ..audit import RECORDED_ON_A_CASE, VIEW_ACTIONS, AuditEvent, record_event
 from ..cases.models import Case, CaseStatus, Stage, StageChange
 from ..cases.services import PERMIT_WARNING_DAYS
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
@@ -311,12 +311,20 @@ def ready_from(case: Case, checklist: list[ChecklistItem]) -> bool:
 
 def ready_condition(municipality: Municipality) -> sa.ColumnElement[bool]:
     """Say in SQL whether a ``Case`` row of the municipality is ready to advance: one
-    condition per stage, built from the milestones (one query), evaluated by the database."""
-    language = host_language(municipality)
+    condition per stage, built from the milestones (one query), evaluated by the database.
+
+    Pages do not evaluate it: they read ``Case.ready_to_advance``, which ``_keep_ready``
+    sets from it for the files a transaction touched."""
+    return ready_condition_of(milestones_of(municipality.id), host_language(municipality))
+
+
+def ready_condition_of(milestones, language: str) -> sa.ColumnElement[bool]:
+    """``ready_condition`` from the live milestones (anything with ``id``, ``stage``,
+    ``rule`` and ``required``) and the host language."""
     by_stage: dict[Stage, list] = {}
-    for milestone in milestones_of(municipality.id):
-        if milestone.required and milestone.stage != Stage.INCLUSION:
-            by_stage.setdefault(milestone.stage, []).append(
+    for milestone in milestones:
+        if milestone.required and Stage(milestone.stage) != Stage.INCLUSION:
+            by_stage.setdefault(Stage(milestone.stage), []).append(
                 met_condition(milestone.rule, language, milestone.id)
             )
     if not by_stage:
@@ -327,10 +335,20 @@ def ready_condition(municipality: Municipality) -> sa.ColumnElement[bool]:
     )
 
 
-def count_ready_to_advance(user: User, ready: sa.ColumnElement[bool]) -> int:
-    """How many of the user's own open cases are ready to advance: one count in SQL."""
+def ready_to_advance() -> sa.ColumnElement[bool]:
+    """Say in SQL whether the ``Case`` row is ready to advance, as kept on it (the pending
+    changes of the transaction kept first)."""
+    keep_readiness()
+    return Case.ready_to_advance  # as the partial index says it: `IS true` would not use it
+
+
+def count_ready_to_advance(user: User) -> int:
+    """How many of the user's own open cases are ready to advance: one count over the
+    partial index of the files ready, so it grows with them, not with the caseload."""
     return db.session.scalar(
-        scoped(select(sa.func.count(Case.id)), user).where(Case.caseworker_id == user.id, ready)
+        scoped(select(sa.func.count(Case.id)), user).where(
+            Case.caseworker_id == user.id, ready_to_advance()
+        )
     )
 
 
@@ -851,25 +869,35 @@ def last_activity():
 
 
 def inactive_cases(user: User, weeks: int) -> DayList:
-    """The caseworker's open cases with nothing recorded for ``weeks`` weeks, quietest first.
-
-    The last activity of each open file is found once, in a subquery that ``OFFSET 0`` keeps
-    apart: merged into the outer query, PostgreSQL probed the trail twice per file (for the
-    condition and for the order), 2,262 files of one caseworker in the benchmark.
-    """
+    """The caseworker's open cases with nothing recorded for ``weeks`` weeks, quietest first:
+    read from the kept ``last_recorded_at`` on the index that sorts by it, so the page reads
+    the rows it shows (and counts the quiet files from the index), not every open file."""
+    keep_readiness()
     cutoff = utcnow() - timedelta(weeks=weeks)
-    with_last = _own_open_cases(user).add_columns(last_activity().label("at")).offset(0).subquery()
-    quiet = aliased(Case, with_last)
-    return _day_list(
-        select(quiet, with_last.c.at)
-        .where(with_last.c.at < cutoff)
-        .order_by(with_last.c.at, with_last.c.id)
+    return _counted_list(
+        _own_open_cases(user)
+        .add_columns(Case.last_recorded_at)
+        .where(Case.last_recorded_at < cutoff)
+        .order_by(Case.last_recorded_at, Case.id)
     )
 
 
-def ready_cases(user: User, municipality: Municipality) -> DayList:
+def ready_cases(user: User) -> DayList:
     """The caseworker's cases ready to advance, oldest files first."""
-    return _day_list(_own_open_cases(user).where(ready_condition(municipality)).order_by(Case.id))
+    keep_readiness()
+    return _counted_list(_own_open_cases(user).where(Case.ready_to_advance).order_by(Case.id))
+
+
+def _counted_list(statement) -> DayList:
+    """Like ``_day_list``, with the count in a subquery of its own: a window count would
+    fetch every matching file before the first rows; this one reads the index alone."""
+    count = (
+        select(sa.func.count())
+        .select_from(statement.with_only_columns(Case.id).order_by(None).subquery())
+        .scalar_subquery()
+    )
+    rows = db.session.execute(statement.add_columns(count).limit(DAY_LIMIT)).all()
+    return DayList([row[:-1] for row in rows], rows[0][-1] if rows else 0)
 
 
 def set_inactivity_weeks(municipality: Municipality, weeks: int, actor: User) -> None:
@@ -892,6 +920,155 @@ def _set_setting(
     if value != old:
         record_event(f"{name}_changed", actor=actor, changes={name: [old, value]})
     setattr(municipality, name, value)
+
+
+# -- readiness and quiet files, kept on the case ------------------------------------------------
+#
+# What the milestone rules read (met_condition): the case row (stage, status), rows of the case
+# (ticks, language standings, skills profile, education, work experience, enrolments,
+# qualifications, employment and residence statuses, the plan), the versions of its plan (by
+# plan id), the municipality's milestones and host language, and the type of the course that
+# an enrolment's run teaches. None reads the date: a file's readiness changes only with a
+# write. Every flush notes the files it touched (any row with a case_id, the case row, an event
+# recorded on it), and the commit (or a page about to read the kept columns) sets them for
+# exactly those files with the same SQL conditions. A Core UPDATE alone is not seen: the
+# services that write one also record an event on the file, which is.
+
+TOUCHED = "pathway_touched"
+_CHUNK = 5000  # ids per UPDATE: SQLite takes at most 32,766 parameters
+
+_MILESTONE_FIELDS = ("municipality_id", "stage", "rule", "required", "retired_at")
+
+
+def _changed(obj, *fields: str) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[field].history.has_changes() for field in fields)
+
+
+def _touched(session) -> dict[str, set[int]]:
+    return session.info.setdefault(
+        TOUCHED, {"cases": set(), "plans": set(), "municipalities": set()}
+    )
+
+
+def note_municipality_changed(municipality_id: int) -> None:
+    """Have every file of the municipality recomputed when this transaction is kept."""
+    _touched(db.session)["municipalities"].add(municipality_id)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_touched(session, _context) -> None:
+    """Note the files whose kept readiness or last activity the flush may have changed."""
+    touched = None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        gone = obj in session.deleted
+
+        def value(name: str, obj=obj, gone=gone):
+            """The attribute, loaded if it expired (a deleted row's is read as it was)."""
+            known = sa.inspect(obj).dict
+            return known.get(name) if name in known or gone else getattr(obj, name, None)
+
+        case_id = municipality_id = plan_id = None
+        if isinstance(obj, Case):
+            case_id = value("id")
+        elif isinstance(obj, AuditEvent):
+            if value("object_type") == "Case" and value("action") not in VIEW_ACTIONS:
+                case_id = value("object_id")
+        elif isinstance(obj, PlanVersion):
+            plan_id = value("plan_id")
+        elif isinstance(obj, Milestone):
+            if obj not in session.dirty or _changed(obj, *_MILESTONE_FIELDS):
+                municipality_id = value("municipality_id")
+        elif isinstance(obj, Municipality):
+            if obj in session.dirty and _changed(obj, "default_locale"):
+                municipality_id = value("id")
+        elif isinstance(obj, Course | Offering):
+            field = "course_type" if isinstance(obj, Course) else "course_id"
+            if obj in session.dirty and _changed(obj, field):
+                municipality_id = value("municipality_id")
+        else:
+            case_id = value("case_id")
+        if case_id is None and municipality_id is None and plan_id is None:
+            continue
+        touched = touched or _touched(session)
+        for kind, value in (
+            ("cases", case_id),
+            ("municipalities", municipality_id),
+            ("plans", plan_id),
+        ):
+            if isinstance(value, int):
+                touched[kind].add(value)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _keep_on_commit(session) -> None:
+    keep_readiness(session)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_touched(session, transaction) -> None:
+    if transaction.parent is None:  # committed (kept above) or rolled back
+        session.info.pop(TOUCHED, None)
+
+
+def keep_readiness(session=None) -> None:
+    """Set ``ready_to_advance`` and ``last_recorded_at`` on the files the transaction touched
+    (every file of a municipality whose milestones or host language changed): one UPDATE per
+    municipality and 5,000 files. Nothing to do, no query."""
+    session = session or db.session
+    session.flush()  # the last changes noted too (before_commit comes before the last flush)
+    if not any(session.info.get(TOUCHED, {}).values()):
+        return
+    touched = session.info.pop(TOUCHED)
+    everywhere = touched["municipalities"]
+    cases = touched["cases"]
+    if touched["plans"]:
+        cases |= set(
+            session.scalars(
+                select(IntegrationPlan.case_id).where(IntegrationPlan.id.in_(touched["plans"]))
+            )
+        )
+    by_municipality: dict[int, list[int]] = {}
+    ids = sorted(cases)
+    for start in range(0, len(ids), _CHUNK):
+        for case_id, municipality_id in session.execute(
+            select(Case.id, Case.municipality_id).where(Case.id.in_(ids[start : start + _CHUNK]))
+        ):
+            if municipality_id not in everywhere:
+                by_municipality.setdefault(municipality_id, []).append(case_id)
+    for municipality_id in sorted(everywhere | set(by_municipality)):
+        municipality = session.get(Municipality, municipality_id)
+        if municipality is None:
+            continue
+        ready = ready_condition_of(milestones_of(municipality_id), host_language(municipality))
+        if municipality_id in everywhere:  # rewriting only the rows that change
+            session.execute(
+                kept_state_update(ready).where(
+                    Case.municipality_id == municipality_id,
+                    sa.or_(
+                        Case.ready_to_advance != ready,
+                        Case.last_recorded_at.is_distinct_from(last_activity()),
+                    ),
+                )
+            )
+            continue
+        ids = by_municipality[municipality_id]
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(
+                kept_state_update(ready).where(Case.id.in_(ids[start : start + _CHUNK]))
+            )
+
+
+def kept_state_update(ready: sa.ColumnElement[bool]) -> sa.Update:
+    """The UPDATE that sets the kept columns of the ``Case`` rows it is narrowed to."""
+    return (
+        sa.update(Case)
+        # updated_at as it was: derived state is not a change of the file
+        .values(
+            ready_to_advance=ready, last_recorded_at=last_activity(), updated_at=Case.updated_at
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- the integration plan ---------------------------------------------------------------------

@@ -102,8 +102,7 @@ add_section(
 
 
 def _ready_filter(statement, values):
-    municipality = db.session.get(Municipality, current_user.municipality_id)
-    return statement.where(services.ready_condition(municipality))
+    return statement.where(services.ready_to_advance())
 
 
 add_caseload_filter(
@@ -115,8 +114,7 @@ add_caseload_filter(
 
 
 def _ready_notice(user) -> Notice | None:
-    municipality = db.session.get(Municipality, user.municipality_id)
-    count = services.count_ready_to_advance(user, services.ready_condition(municipality))
+    count = services.count_ready_to_advance(user)
     if not count:
         return None
     return Notice(
@@ -385,7 +383,7 @@ def my_day():
         behind=services.DayList(alerts[: services.DAY_LIMIT], len(alerts)),
         permits=services.permits_expiring(current_user, today),
         inactive=services.inactive_cases(current_user, municipality.inactivity_weeks),
-        ready=services.ready_cases(current_user, municipality),
+        ready=services.ready_cases(current_user),
         overdue=services.overdue_actions(current_user, today),
         unanswered=services.referrals_without_answer(current_user, today),
         added_lists=[(section, section.rows(current_user)) for section in DAY_LISTS],
