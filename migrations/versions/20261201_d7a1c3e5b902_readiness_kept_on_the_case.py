@@ -2,7 +2,7 @@
 caseload's notice and the caseworker's day read them from.
 
 Revision ID: d7a1c3e5b902
-Revises: c4d2e8a1f6b3
+Revises: b67e7b2b33d3
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'd7a1c3e5b902'
-down_revision = 'c4d2e8a1f6b3'
+down_revision = 'b67e7b2b33d3'
 branch_labels = None
 depends_on = None
 
