@@ -1013,13 +1013,18 @@ def _suggest(case: Case, viewer: User) -> list[Suggestion]:
         .where(*fits)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Offering, _enrolled_count_of(Offering))
-        .join(ranked, ranked.c.id == Offering.id)
-        .where(ranked.c.run <= RUNS_SUGGESTED_PER_COURSE)
-        .options(joinedload(Offering.course).selectinload(Course.texts))
-        .order_by(Offering.start_date, Offering.id)
-    ).all()
+    # Titles joined, not selected after: one query whether or not any run fits.
+    rows = (
+        db.session.execute(
+            select(Offering, _enrolled_count_of(Offering))
+            .join(ranked, ranked.c.id == Offering.id)
+            .where(ranked.c.run <= RUNS_SUGGESTED_PER_COURSE)
+            .options(joinedload(Offering.course).joinedload(Course.texts))
+            .order_by(Offering.start_date, Offering.id)
+        )
+        .unique()
+        .all()
+    )
     suggestions = []
     for offering, taken in rows:
         shared = [code for code in offering.languages if code in spoken]
@@ -1070,10 +1075,10 @@ def enrol_choices(case: Case, viewer: User) -> list[Offering]:
     if shown:
         soonest = soonest.where(Offering.id.not_in(shown))
     runs += db.session.scalars(
-        soonest.options(joinedload(Offering.course).selectinload(Course.texts))
+        soonest.options(joinedload(Offering.course).joinedload(Course.texts))
         .order_by(Offering.start_date, Offering.id)
         .limit(ENROL_CHOICES - len(runs))
-    )
+    ).unique()
     return sorted(runs, key=lambda run: (run.start_date, run.id))
 
 
