@@ -1,9 +1,9 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import flask_babel
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -202,6 +202,40 @@ def paginate(statement: Select, keys: Sequence[SortKey]) -> KeysetPage:
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
     return datetime.now(UTC)
+
+
+_READ_ONCE = "read_once"
+Answer = TypeVar("Answer")
+
+
+def read_once(key: tuple, read: Callable[[], Answer]) -> Answer:
+    """Answer ``read()`` once per unit of work for ``key``.
+
+    The case page asks some questions from several sections (is a transfer pending? which
+    runs fit?); the database is asked once. Any flush, commit or rollback forgets the
+    answers, and with changes not yet flushed the question is asked again, so a service
+    never sees an answer older than its own writes.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return read()
+    answers = session.info.setdefault(_READ_ONCE, {})
+    if key not in answers:
+        answers[key] = read()
+    return answers[key]
+
+
+@sa.event.listens_for(Session, "after_flush")
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_reads(session, *_args) -> None:
+    session.info.pop(_READ_ONCE, None)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _forget_reads_on_write(state) -> None:
+    if not state.is_select:  # an UPDATE or DELETE through the session bypasses the flush
+        _forget_reads(state.session)
 
 
 class TimestampMixin:

@@ -13,7 +13,7 @@ from ..accounts.models import Municipality, User
 from ..audit import record_event
 from ..cases.models import Case
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import db, read_once, utcnow
 from ..history import keep_valid_until
 from .models import (
     PARTICIPATION_NEEDS,
@@ -190,10 +190,16 @@ class LanguageLevels:
 def language_levels(case: Case, host_language: str) -> list[LanguageLevels]:
     """Each assessed language of the case (the host language first) with its current level
     per skill and its history, oldest first: one query whatever the number of assessments."""
-    rows = db.session.scalars(
-        select(LanguageAssessment)
-        .where(LanguageAssessment.case_id == case.id)
-        .order_by(LanguageAssessment.assessed_on, LanguageAssessment.id)
+    # The case page asks twice (the languages section, the course suggestions): read once.
+    rows = read_once(
+        ("language_assessments", case.id),
+        lambda: list(
+            db.session.scalars(
+                select(LanguageAssessment)
+                .where(LanguageAssessment.case_id == case.id)
+                .order_by(LanguageAssessment.assessed_on, LanguageAssessment.id)
+            )
+        ),
     )
     by_language: dict[str, LanguageLevels] = {}
     for row in rows:

@@ -145,7 +145,18 @@ class EnrolForm(FlaskForm):
 
 
 class EnrolCaseForm(FlaskForm):
-    offering_id = SelectField(_l("Course"), coerce=optional_int, validators=[DataRequired()])
+    # The list holds a few runs (ENROL_CHOICES); a run chosen from the page is checked where
+    # it counts: in the caseworker's scope (the view) and not over, not joined (the service).
+    offering_id = SelectField(
+        _l("Course"),
+        coerce=optional_int,
+        validators=[DataRequired()],
+        validate_choice=False,
+        description=_l(
+            "The courses that fit and the next ones with places free. For another course, open "
+            "it from all courses and enrol the person there with their case reference."
+        ),
+    )
     submit = SubmitField(_l("Enrol"))
 
 

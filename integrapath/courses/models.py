@@ -114,6 +114,8 @@ class Offering(TimestampMixin, db.Model):
         ),
         sa.Index("ix_offering_organisation", "organisation_id", "start_date"),
         sa.Index("ix_offering_municipality", "municipality_id", "start_date"),
+        # The runs not yet over (suggestions), without reading the years of past runs.
+        sa.Index("ix_offering_municipality_end", "municipality_id", "end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ row per session and participant, written with an upsert under a lock on the sess
 re-submission (even two at once) updates and never duplicates.
 """
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -25,7 +25,7 @@ from ..audit import diff, plain_value, record_event
 from ..cases.models import Case, CaseLanguage, CaseStatus, Dependant, Relation
 from ..cases.services import ParticipantView, participant_views
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import db, read_once, utcnow
 from ..security import Role, scoped
 from .models import (
     Attendance,
@@ -905,34 +905,35 @@ def _needs_childcare(case: Case, today: date) -> bool:
     )
 
 
-def _clashes(case: Case, offering_ids: list[int]) -> set[int]:
-    """The offerings among ``offering_ids`` with a session at the same time as one of the
-    person's current courses."""
-    mine = (
-        select(CourseSession.date, CourseSession.starts_at, CourseSession.ends_at)
-        .join(Enrolment, Enrolment.offering_id == CourseSession.offering_id)
+def _no_clash(case: Case):
+    """True for an offering with no session at the same time as one of the person's
+    current courses."""
+    theirs, mine = sa.orm.aliased(CourseSession), sa.orm.aliased(CourseSession)
+    return ~(
+        select(theirs.id)
+        .join(
+            mine,
+            sa.and_(
+                mine.date == theirs.date,
+                mine.starts_at < theirs.ends_at,
+                theirs.starts_at < mine.ends_at,
+            ),
+        )
+        .join(Enrolment, Enrolment.offering_id == mine.offering_id)
         .where(
+            theirs.offering_id == Offering.id,
+            theirs.cancelled.is_(False),
+            mine.cancelled.is_(False),
             Enrolment.case_id == case.id,
             Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)),
-            CourseSession.cancelled.is_(False),
         )
-        .subquery()
+        .exists()
     )
-    return set(
-        db.session.scalars(
-            select(CourseSession.offering_id)
-            .join(
-                mine,
-                sa.and_(
-                    mine.c.date == CourseSession.date,
-                    mine.c.starts_at < CourseSession.ends_at,
-                    CourseSession.starts_at < mine.c.ends_at,
-                ),
-            )
-            .where(CourseSession.offering_id.in_(offering_ids), CourseSession.cancelled.is_(False))
-            .distinct()
-        )
-    )
+
+
+def _padded(languages):
+    """Space-separated codes with a space on each side, so that `` xx `` matches one code."""
+    return sa.literal(" ") + languages + sa.literal(" ")
 
 
 def _current_levels(case: Case) -> dict:
@@ -956,54 +957,80 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     childcare when they have a young child, and for a language course whose language the
     person has been assessed in, an entry level that is their current level. Of each course,
     the ``RUNS_SUGGESTED_PER_COURSE`` soonest runs that fit.
+
+    The database applies every rule and keeps the soonest runs of each course, so a city
+    running thousands of courses sends a few rows; the case page asks once per request.
     """
-    today = _today(case.municipality_id)
-    chosen = select(Enrolment.offering_id).where(Enrolment.case_id == case.id)
-    offerings = list(
-        db.session.scalars(
-            scoped(select(Offering), viewer)
-            .where(Offering.end_date >= today, Offering.id.not_in(chosen))
-            .options(joinedload(Offering.course).selectinload(Course.texts))
-            .order_by(Offering.start_date, Offering.id)
-        )
+    return read_once(
+        ("suggested_offerings", case.id, viewer.id), lambda: _suggest(case, viewer)
     )
-    if not offerings:
-        return []
+
+
+def _suggest(case: Case, viewer: User) -> list[Suggestion]:
+    today = _today(case.municipality_id)
     spoken = set(
         db.session.scalars(
             select(CaseLanguage.language_code).where(CaseLanguage.case_id == case.id)
         )
     ) | {case.preferred_language}
     childcare = _needs_childcare(case, today)
-    clashes = _clashes(case, [offering.id for offering in offerings])
-    taken = dict(
-        db.session.execute(
-            select(Enrolment.offering_id, func.count(Enrolment.id))
-            .where(
-                Enrolment.offering_id.in_([offering.id for offering in offerings]),
-                Enrolment.status == EnrolmentStatus.ENROLLED,
-            )
-            .group_by(Enrolment.offering_id)
-        ).all()
-    )
     levels = _current_levels(case)
+    taught_in = _padded(Offering.instruction_languages)
+    fits = [
+        Offering.end_date >= today,
+        Offering.id.not_in(select(Enrolment.offering_id).where(Enrolment.case_id == case.id)),
+        sa.or_(
+            *(taught_in.contains(f" {code} ", autoescape=True) for code in sorted(spoken)),
+            sa.and_(
+                Course.course_type == CourseType.LANGUAGE,
+                taught_in.contains(_padded(Course.target_language)),
+            ),
+        ),
+        *(
+            # a language course for another level than the person's does not fit
+            sa.or_(
+                Course.entry_level.is_(None),
+                Course.target_language.is_(None),
+                Course.target_language != language,
+                Course.entry_level == level,
+            )
+            for language, level in levels.items()
+        ),
+        _no_clash(case),
+    ]
+    if childcare:
+        fits.append(Offering.childcare.is_(True))
+    ranked = (
+        scoped(
+            select(
+                Offering.id,
+                func.row_number()
+                .over(partition_by=Offering.course_id, order_by=(Offering.start_date, Offering.id))
+                .label("run"),
+            ),
+            viewer,
+        )
+        .join(Course, Course.id == Offering.course_id)
+        .where(*fits)
+        .subquery()
+    )
+    # Titles joined, not selected after: one query whether or not any run fits.
+    rows = (
+        db.session.execute(
+            select(Offering, _enrolled_count_of(Offering))
+            .join(ranked, ranked.c.id == Offering.id)
+            .where(ranked.c.run <= RUNS_SUGGESTED_PER_COURSE)
+            .options(joinedload(Offering.course).joinedload(Course.texts))
+            .order_by(Offering.start_date, Offering.id)
+        )
+        .unique()
+        .all()
+    )
     suggestions = []
-    runs_of = Counter()
-    for offering in offerings:
-        if offering.id in clashes or (childcare and not offering.childcare):
-            continue
-        if runs_of[offering.course_id] == RUNS_SUGGESTED_PER_COURSE:
-            continue
+    for offering, taken in rows:
         shared = [code for code in offering.languages if code in spoken]
         course = offering.course
-        learning = course.course_type == CourseType.LANGUAGE and course.target_language in (
-            offering.languages
-        )
-        if not shared and not learning:
-            continue
         level = levels.get(course.target_language) if course.entry_level else None
-        if level is not None and level != course.entry_level:
-            continue  # a language course for another level than the person's
         reasons = []
         if level is not None:
             reasons.append(("level", [level.label]))
@@ -1014,11 +1041,46 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
         if childcare:
             reasons.append(("childcare", []))
         reasons.append(("no_clash", []))
-        runs_of[offering.course_id] += 1
-        suggestions.append(
-            Suggestion(offering, reasons, taken.get(offering.id, 0) >= offering.capacity)
-        )
+        suggestions.append(Suggestion(offering, reasons, taken >= offering.capacity))
     return suggestions
+
+
+def _enrolled_count_of(offering):
+    """The number of people with a place in ``offering``, as a column of a select."""
+    return (
+        select(func.count(Enrolment.id))
+        .where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+        .scalar_subquery()
+    )
+
+
+# The case file's enrol list: the suggested runs, then the soonest runs with places open,
+# this many in all. A city runs hundreds of courses at once; any other run is enrolled from
+# its own page, found in the list of courses.
+ENROL_CHOICES = 20
+
+
+def enrol_choices(case: Case, viewer: User) -> list[Offering]:
+    """The runs the case file offers to enrol ``case`` in, soonest first: the suggested ones,
+    then runs starting from today with places open that the person is not on, at most
+    ``ENROL_CHOICES``."""
+    today = _today(case.municipality_id)
+    runs = [suggestion.offering for suggestion in suggested_offerings(case, viewer)]
+    runs = runs[:ENROL_CHOICES]
+    shown = {run.id for run in runs}
+    soonest = scoped(select(Offering), viewer).where(
+        Offering.start_date >= today,
+        Offering.id.not_in(select(Enrolment.offering_id).where(Enrolment.case_id == case.id)),
+        _enrolled_count_of(Offering) < Offering.capacity,
+    )
+    if shown:
+        soonest = soonest.where(Offering.id.not_in(shown))
+    runs += db.session.scalars(
+        soonest.options(joinedload(Offering.course).joinedload(Course.texts))
+        .order_by(Offering.start_date, Offering.id)
+        .limit(ENROL_CHOICES - len(runs))
+    ).unique()
+    return sorted(runs, key=lambda run: (run.start_date, run.id))
 
 
 # -- the register of an offering ---------------------------------------------------------------

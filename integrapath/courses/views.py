@@ -568,7 +568,7 @@ def _enrol_case_form(case, submitted: bool = False) -> EnrolCaseForm:
     form = page_form(EnrolCaseForm, "enrol", **({} if submitted else {"formdata": None}))
     form.offering_id.choices = [("", _("Choose…"))] + [
         (offering.id, _offering_label(offering))
-        for offering in services.offerings_of(current_user, current_on=local_today())
+        for offering in services.enrol_choices(case, current_user)
     ]
     return form
 
@@ -615,6 +615,9 @@ def enrol_case(case_id: int):
             enrolment = services.enrol_case(offering, case, current_user)
         except RuleBroken as error:
             show_on_form(form, error)
+            if offering.id not in {value for value, _label in form.offering_id.choices}:
+                # shown again as chosen, next to why it failed
+                form.offering_id.choices.append((offering.id, _offering_label(offering)))
         else:
             _flash_enrolment(enrolment)
             return back_to(case, "courses")

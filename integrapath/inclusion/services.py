@@ -23,7 +23,7 @@ from ..accounts.models import Municipality, User
 from ..audit import record_event
 from ..cases.models import Case, Dependant, HouseholdLink
 from ..errors import RuleBroken
-from ..extensions import db
+from ..extensions import db, read_once
 from ..history import is_history, keep_valid_until
 from ..security import Role
 from .models import (
@@ -433,6 +433,11 @@ def children_of(case: Case, today: date) -> list[ChildLine]:
     """Return the children whose education this file records: the family members without a
     file of their own (of any age: the caseworker knows who goes to school), and the person
     themself when a minor. Linked family members' files record their own."""
+    # The case page asks twice (the education section and its form): read once.
+    return read_once(("children_of", case.id, today), lambda: _children_of(case, today))
+
+
+def _children_of(case: Case, today: date) -> list[ChildLine]:
     dependants = list(
         db.session.scalars(
             select(Dependant)

@@ -21,7 +21,7 @@ from ..accounts.services import move_account
 from ..audit import record_event
 from ..cases.models import Case, CaseStatus, HouseholdLink
 from ..cases.services import CLOSING_CHECKS, CaseError, next_reference
-from ..extensions import db, utcnow
+from ..extensions import db, read_once, utcnow
 from ..security import Role
 from .models import CaseTransfer, TransferStatus
 
@@ -38,10 +38,15 @@ def transfer_targets(case: Case) -> list[Municipality]:
 
 
 def pending_transfer(case: Case) -> CaseTransfer | None:
-    return db.session.scalar(
-        select(CaseTransfer)
-        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == TransferStatus.PENDING)
-        .options(joinedload(CaseTransfer.to_municipality))
+    """The transfer of ``case`` waiting for an answer; the case page asks three times (its
+    section, may it be closed, may a transfer be asked), the database once."""
+    return read_once(
+        ("pending_transfer", case.id),
+        lambda: db.session.scalar(
+            select(CaseTransfer)
+            .where(CaseTransfer.case_id == case.id, CaseTransfer.status == TransferStatus.PENDING)
+            .options(joinedload(CaseTransfer.to_municipality))
+        ),
     )
 
 

@@ -361,6 +361,22 @@ def test_case_page_runs_the_same_number_of_queries_with_many_notes_and_family(
     assert len(many) == len(few)
 
 
+def test_case_page_asks_each_question_once_whichever_sections_ask_it(
+    auth, caseworker, client, make_case, count_queries
+):
+    # A pending transfer, the language levels and the children are asked about by several
+    # sections (the transfer card, "close the case", the course suggestions, the education
+    # form): the database answers each once.
+    case = make_case(caseworker=caseworker)
+    db.session.connection()  # the test's savepoint is not one of the page's queries
+    with count_queries() as statements:
+        assert client.get(f"/cases/{case.id}").status_code == 200
+    selects = [statement for statement in statements if statement.lstrip().startswith("SELECT")]
+    asked_twice = {statement[:120] for statement in selects if selects.count(statement) > 1}
+    assert not asked_twice
+    assert sum("FROM case_transfer" in statement for statement in selects) == 1
+
+
 GOOD_CSV = (
     "given_names,family_name,date_of_birth,sex,nationalities,residence_category,mother_tongue,preferred_language\n"
     "Samir,Khalil,1980-03-03,male,SY,refugee,ar,ar\n"

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from integrapath.cases.models import ConsentMethod, ConsentPurpose, NoteCategory
 from integrapath.cases.services import add_note, record_consent
-from integrapath.courses import spreadsheets
+from integrapath.courses import services, spreadsheets
 from integrapath.courses.models import (
     Attendance,
     AttendanceStatus,
     Course,
     CourseSession,
+    CourseType,
     Enrolment,
     EnrolmentStatus,
 )
@@ -247,6 +248,75 @@ def test_caseworker_enrols_from_the_case_file_and_sees_why_an_offering_fits(
         select(Enrolment.status).where(Enrolment.offering_id == offering.id).order_by(Enrolment.id)
     ).all()
     assert statuses == [EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED]
+
+
+def _enrol_list(page: str) -> list[int]:
+    select_html = re.search(r'<select[^>]*id="enrol-offering_id".*?</select>', page, re.S).group(0)
+    return [int(value) for value in re.findall(r'value="(\d+)"', select_html)]
+
+
+def test_the_case_file_offers_a_few_runs_the_fitting_ones_first_and_checks_any_other(
+    auth, client, provider, make_offering, make_course, make_case, make_user, enrol, today,
+    monkeypatch,
+):
+    monkeypatch.setattr(services, "ENROL_CHOICES", 3)
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker, preferred_language="ar")
+    civics = make_course(provider, CourseType.CIVIC_ORIENTATION, "Civics")
+    # Taught in a language the person does not speak: never suggested, offered when soon.
+    runs = [
+        make_offering(provider, course=civics, start=today + timedelta(days=day),
+                      instruction_languages="ti", capacity=1)
+        for day in (1, 2, 3, 4, 5)
+    ]  # fmt: skip
+    enrol(runs[0], make_case(), caseworker)  # full
+    enrol(runs[1], case, caseworker)  # the person is on it
+    started = make_offering(provider, course=civics, instruction_languages="ti")
+    ended = make_offering(provider, course=civics, start=today - timedelta(days=60))
+    fitting = make_offering(provider, start=today + timedelta(days=40))  # German, taught in ar
+    auth.login(caseworker)
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _enrol_list(page) == [runs[2].id, runs[3].id, fitting.id]
+    assert "All courses" in page
+
+    # Runs not in the list are checked by the server, not refused for missing from it.
+    response = auth.post(f"/courses/cases/{case.id}/enrol", {"enrol-offering_id": ended.id},
+                         token_from=f"/cases/{case.id}")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert "This course has ended." in page
+    assert f'<option selected value="{ended.id}">' in page
+    response = auth.post(f"/courses/cases/{case.id}/enrol", {"enrol-offering_id": started.id},
+                         follow_redirects=True, token_from=f"/cases/{case.id}")  # fmt: skip
+    assert "The person is enrolled." in response.get_data(as_text=True)
+    assert auth.post(f"/courses/cases/{case.id}/enrol", {"enrol-offering_id": 10**9},
+                     token_from=f"/cases/{case.id}").status_code == 404  # fmt: skip
+
+
+def test_the_case_file_costs_the_same_with_three_runs_as_with_thirty(
+    auth, client, provider, make_offering, make_course, make_case, make_user, today,
+    count_queries,
+):
+    caseworker = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=caseworker, preferred_language="ar")
+    civics = make_course(provider, CourseType.CIVIC_ORIENTATION, "Civics")
+
+    def add_runs(days):
+        for day in days:
+            make_offering(provider, course=civics, start=today + timedelta(days=day),
+                          weekdays=(1,))  # fmt: skip
+
+    add_runs(range(3))  # all three suggested: no other run to offer
+    auth.login(caseworker)
+    with count_queries() as few:
+        few_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    add_runs(range(3, 30))
+    with count_queries() as many:
+        page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert len(many) == len(few)
+    assert len(_enrol_list(few_page)) == 3
+    assert len(_enrol_list(page)) == services.ENROL_CHOICES
+    assert page.count("Civics</bdi>") == services.RUNS_SUGGESTED_PER_COURSE
 
 
 def test_a_freed_place_is_announced_on_the_caseworkers_caseload(

@@ -1,0 +1,23 @@
+"""Current course runs by end date: the case file's suggestions read the runs not yet over
+from an index instead of scanning every run the municipality ever had.
+
+Revision ID: 9b3e61d0a2f4
+Revises: c4d2e8a1f6b3
+Create Date: 2026-12-01 21:45:00
+
+"""
+from alembic import op
+
+
+revision = '9b3e61d0a2f4'
+down_revision = 'c4d2e8a1f6b3'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_offering_municipality_end", "offering", ["municipality_id", "end_date"])
+
+
+def downgrade():
+    op.drop_index("ix_offering_municipality_end", table_name="offering")
