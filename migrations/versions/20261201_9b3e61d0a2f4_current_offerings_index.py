@@ -2,7 +2,7 @@
 from an index instead of scanning every run the municipality ever had.
 
 Revision ID: 9b3e61d0a2f4
-Revises: c4d2e8a1f6b3
+Revises: d7a1c3e5b902
 Create Date: 2026-12-01 21:45:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '9b3e61d0a2f4'
-down_revision = 'c4d2e8a1f6b3'
+down_revision = 'd7a1c3e5b902'
 branch_labels = None
 depends_on = None
 
