@@ -12,7 +12,10 @@ million files take minutes, not the better part of an hour.
 """
 
 import json
+import multiprocessing
+import queue
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -226,8 +229,12 @@ def _latin(name: str) -> str:
     return anyascii(name.lower().translate(LATIN)).title()
 
 
-def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None) -> Municipality:
-    """Fill a municipality with ``cases`` generated files, their caseworkers and accounts.
+def seed_volume(
+    cases: int, progress: Callable[[int], None] = lambda _done: None, processes: int = 1
+) -> Municipality:
+    """Fill a municipality with ``cases`` generated files, their caseworkers and accounts;
+    with ``processes`` > 1 on PostgreSQL, in that many processes (see ``add_cases``): the
+    same rows, committed as they go.
 
     :raise ValueError: when the volume municipality exists already.
     """
@@ -270,22 +277,26 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     db.session.flush()
     seed_providers(town, users[0], password)
     class_ = open_class(town, users[1])  # first, so that its sessions come first by id
-    with indexes_built_afterwards(BULK_TABLES):
-        add_cases(town, range(cases), progress)
+    if db.session.get_bind().dialect.name != "postgresql":
+        processes = 1
+    with indexes_built_afterwards(BULK_TABLES, ways=min(processes, 2)):
+        add_cases(town, range(cases), progress, processes)
     fill_class(class_, users[1], next(user for user in users if user.role == Role.CASEWORKER))
     recompute_valid_until()  # the history rows' kept days, after every row is in
     return town
 
 
 @contextmanager
-def indexes_built_afterwards(models):
+def indexes_built_afterwards(models, ways: int = 1):
     """On PostgreSQL, set the indexes of ``models`` aside while they are filled, and build
     them again afterwards: one sorted build costs a fraction of millions of insertions in
     random order (2 million attendance rows: 21 s with their indexes, 9 s without and the
     builds). Unique constraints come back as constraints, so the load is still checked, at
     the end. Primary keys, indexes a foreign key relies on and partial indexes stay (a
     partial index's condition would come back written differently, though it means the
-    same). In the transaction: a failed load leaves every index as it was."""
+    same). In the transaction: a failed load leaves every index as it was; except with
+    ``ways`` > 1 (a load in several processes), where the builds run on that many
+    connections at once, each in its own transaction, after the rows are committed."""
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
@@ -315,17 +326,62 @@ def indexes_built_afterwards(models):
         else:
             db.session.execute(sa.text(f'DROP INDEX "{index.index_name}"'))
     yield
+    statements = [
+        f'ALTER TABLE "{index.table_name}" ADD CONSTRAINT "{index.constraint_name}" '
+        f"{index.constraint_definition}"
+        if index.constraint_name
+        else index.index_definition
+        for index in aside
+    ]
+    if ways > 1:
+        db.session.commit()  # the rows are in: the builds may run on other connections
+        build_in_parallel(statements, [index.table_name for index in aside], ways)
+        return
     db.session.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
-    for index in aside:
-        if index.constraint_name:
-            db.session.execute(
-                sa.text(
-                    f'ALTER TABLE "{index.table_name}" ADD CONSTRAINT "{index.constraint_name}" '
-                    f"{index.constraint_definition}"
-                )
-            )
-        else:
-            db.session.execute(sa.text(index.index_definition))
+    for statement in statements:
+        db.session.execute(sa.text(statement))
+
+
+def build_in_parallel(statements: list[str], tables: list[str], ways: int) -> None:
+    """Run the index builds on ``ways`` connections at once, each taking the next build
+    (those of the largest tables first, so that the last ones are short)."""
+    sizes = dict(
+        db.session.execute(
+            sa.text("SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(:t)"),
+            {"t": tables},
+        ).all()
+    )
+    db.session.commit()
+    waiting = queue.SimpleQueue()
+    for _size, statement in sorted(
+        zip((-sizes.get(table, 0) for table in tables), statements, strict=True),
+        key=itemgetter(0),
+    ):
+        waiting.put(statement)
+    failures = []
+
+    def build() -> None:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+            connection.commit()
+            while not failures:
+                try:
+                    statement = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    connection.exec_driver_sql(statement)
+                    connection.commit()
+                except Exception as error:  # reported by the caller's thread
+                    failures.append(error)
+
+    builders = [threading.Thread(target=build) for _way in range(ways)]
+    for builder in builders:
+        builder.start()
+    for builder in builders:
+        builder.join()
+    if failures:
+        raise failures[0]
 
 
 # The town's partner services: (name, e-mail login, areas covered).
@@ -400,58 +456,161 @@ def give_the_newcomer_login(case: Case, password_hash: str) -> None:
 
 
 def add_cases(
-    town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
+    town: Municipality,
+    numbers: range,
+    progress: Callable[[int], None] = lambda _done: None,
+    processes: int = 1,
 ) -> None:
     """Add the generated people ``numbers`` to the volume municipality ``town``, with their
-    courses (runs are added as the volume grows, so a later call adds to the same weeks)."""
-    today = town.today()
-    staff = db.session.execute(
-        sa.select(User.id, User.email, User.role, User.password_hash)
-        .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
-        .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
-        .order_by(User.id)
-    ).all()
-    caseworkers = [(row.id, row.email) for row in staff if row.role == Role.CASEWORKER]
-    password = staff[0].password_hash
-    counters = dict(
-        db.session.execute(
-            sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
-                ReferenceCounter.municipality_id == town.id
-            )
-        ).all()
-    )
-    known = set(counters)
-    ids = {model: Ids(model) for model in (User, Case, *PLAN_TABLES, Referral)}
-    partners = db.session.execute(
-        sa.select(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
-        .join(Organisation, Organisation.id == PartnerServiceArea.organisation_id)
-        .where(Organisation.municipality_id == town.id)
-        .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
-    ).all()
-    courses = Courses(town, numbers.stop, today)
-    writer = BulkWriter()
-    for start in range(numbers.start, numbers.stop, BATCH):
-        batch = range(start, min(numbers.stop, start + BATCH))
-        people = [person(n, len(caseworkers), today) for n in batch]
-        case_ids = _insert_batch(town, people, caseworkers, counters, password, ids)
-        _insert_referrals(case_ids, people, caseworkers, partners, today, ids)
-        if courses.providers:
-            courses.add(case_ids, people, caseworkers, writer)
-        progress(len(batch))
+    courses (runs are added as the volume grows, so a later call adds to the same weeks).
+
+    With ``processes`` > 1 (PostgreSQL, a fresh database) the tables are filled by that many
+    processes at once, each on its own connection: the transaction so far is committed first
+    and each process commits its own tables, so a failed load leaves a partial database."""
+    load = Load.read(town, numbers)
+    groups = STREAM_GROUPS[min(processes, len(STREAM_GROUPS))] if processes > 1 else None
+    if groups is None:
+        write_streams(load, numbers, STREAMS, db.session.connection(), progress)
+    else:
+        db.session.commit()  # the town, its staff and providers: seen by every process
+        in_processes(load, numbers, groups, progress)
     advance_sequences(
         User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES,
         *PLAN_TABLES, Referral, ReferralStatusChange, *COURSE_TABLES,
     )  # fmt: skip
-    for year, last in counters.items():
-        if year in known:
+
+
+@dataclass
+class Load:
+    """What every stream of a load needs, read before any row is written, as plain values:
+    the streams may run in other processes, each on its own connection."""
+
+    town_id: int
+    town_code: str
+    host_language: str
+    today: date
+    first_case_id: int
+    caseworkers: list
+    password: str
+    counters: dict
+    partners: list
+    ids: dict
+    courses: "Courses"
+
+    @classmethod
+    def read(cls, town: Municipality, numbers: range) -> "Load":
+        staff = db.session.execute(
+            sa.select(User.id, User.email, User.role, User.password_hash)
+            .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
+            .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
+            .order_by(User.id)
+        ).all()
+        counters = dict(
             db.session.execute(
-                sa.update(ReferenceCounter)
-                .where(ReferenceCounter.municipality_id == town.id, ReferenceCounter.year == year)
-                .values(last_number=last)
+                sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
+                    ReferenceCounter.municipality_id == town.id
+                )
+            ).all()
+        )
+        partners = db.session.execute(
+            sa.select(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+            .join(Organisation, Organisation.id == PartnerServiceArea.organisation_id)
+            .where(Organisation.municipality_id == town.id)
+            .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+        ).all()
+        ids = {model: Ids(model) for model in (User, *PLAN_TABLES, Referral)}
+        return cls(
+            town_id=town.id, town_code=town.code, host_language=town.default_locale,
+            today=town.today(), first_case_id=Ids(Case).next,
+            caseworkers=[(row.id, row.email) for row in staff if row.role == Role.CASEWORKER],
+            password=staff[0].password_hash, counters=counters,
+            partners=[tuple(row) for row in partners], ids=ids,
+            courses=Courses(town, numbers.stop, town.today()),
+        )  # fmt: skip
+
+
+def write_streams(load: Load, numbers: range, streams, connection, progress) -> None:
+    """Generate the people ``numbers`` batch by batch and write the tables of ``streams``.
+    Each table belongs to one stream, and a stream writes its tables in the order of the
+    people: the rows and their ids are the same whichever process runs which stream."""
+    writer = BulkWriter(connection)
+    for start in range(numbers.start, numbers.stop, BATCH):
+        batch = range(start, min(numbers.stop, start + BATCH))
+        people = [person(n, len(load.caseworkers), load.today) for n in batch]
+        first = load.first_case_id + start - numbers.start
+        case_ids = list(range(first, first + len(batch)))
+        for stream in streams:
+            stream(load, people, case_ids, writer)
+        progress(len(batch))
+    if _files in streams:
+        _keep_counters(load, connection)
+
+
+def _keep_counters(load: Load, connection) -> None:
+    """Store the last reference number given out each year."""
+    table = ReferenceCounter.__table__
+    for year, last in load.counters.items():
+        where = (table.c.municipality_id == load.town_id) & (table.c.year == year)
+        if connection.execute(sa.update(table).where(where).values(last_number=last)).rowcount:
+            continue
+        connection.execute(
+            sa.insert(table).values(municipality_id=load.town_id, year=year, last_number=last)
+        )
+
+
+def in_processes(load: Load, numbers: range, groups, progress) -> None:
+    """Run each group of streams in a process of its own (forked: it starts with ``load``),
+    on its own connection and in its own transaction; the bar follows the slowest."""
+    context = multiprocessing.get_context("fork")
+    reports = context.Queue()
+    url = db.engine.url
+    workers = [
+        context.Process(target=_worker, args=(load, numbers, group, url, reports, index))
+        for index, group in enumerate(groups)
+    ]
+    for worker in workers:
+        worker.start()
+    done, shown, failure = [0] * len(workers), 0, None
+    try:
+        while failure is None and not all(count is None for count in done):
+            try:
+                index, count = reports.get(timeout=1)
+            except queue.Empty:
+                if any(worker.exitcode not in (None, 0) for worker in workers):
+                    failure = "a generating process stopped"
+                continue
+            if isinstance(count, str):
+                failure = count
+            elif count is None:
+                done[index] = None
+            else:
+                done[index] += count
+            least = min((count for count in done if count is not None), default=len(numbers))
+            progress(least - shown)
+            shown = least
+    finally:
+        for worker in workers:
+            if failure is not None:
+                worker.terminate()
+            worker.join()
+    if failure is not None:
+        raise RuntimeError(f"Generating failed: {failure}")
+
+
+def _worker(load: Load, numbers: range, streams, url, reports, index: int) -> None:
+    # Never the parent's connections (inherited, in use): a new engine of its own.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            # Started only for a superuser (see seed-volume): the keys are the generator's.
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            write_streams(
+                load, numbers, streams, connection, lambda count: reports.put((index, count))
             )
-        else:
-            db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
-    db.session.flush()
+    except BaseException as error:
+        reports.put((index, f"{type(error).__name__}: {error}"))
+        raise
+    reports.put((index, None))
 
 
 # -- courses at volume -------------------------------------------------------------------------
@@ -852,8 +1011,8 @@ class BulkWriter:
     """Writes generated rows in bulk: COPY on PostgreSQL (several times faster than INSERT),
     multi-row INSERTs elsewhere; in the session's transaction either way."""
 
-    def __init__(self):
-        self.connection = db.session.connection()
+    def __init__(self, connection: sa.Connection | None = None):
+        self.connection = connection if connection is not None else db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
 
     def rows(self, model, rows: list[dict]) -> None:
@@ -861,7 +1020,7 @@ class BulkWriter:
         if not rows:
             return
         if not self.postgres:
-            db.session.execute(sa.insert(model.__table__), rows)
+            self.connection.execute(sa.insert(model.__table__), rows)
             return
         names = list(rows[0])
         values = itemgetter(*names)
@@ -880,7 +1039,7 @@ class BulkWriter:
         if not self.postgres:
             dicts = [dict(zip(names, row, strict=True)) for row in rows]
             if dicts:
-                db.session.execute(sa.insert(model.__table__), dicts)
+                self.connection.execute(sa.insert(model.__table__), dicts)
             return
         with self._copy(model, names) as copy:
             for row in rows:
@@ -954,30 +1113,33 @@ def advance_sequences(*models) -> None:
         )
 
 
-def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[int]:
+def _files(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """The files as registration stores them: portal accounts, case rows, nationalities,
+    languages, first stage, the audit event, and the housing and status histories."""
     built = []
+    counters, caseworkers = load.counters, load.caseworkers
     for one in people:
         year = one.registered.year
         counters[year] = counters.get(year, 0) + 1
         one.data.values["caseworker_id"] = caseworkers[one.caseworker_index][0]
-        built.append(draft_case(one.data, town.id, f"{town.code}-{year}-{counters[year]:06d}"))
+        reference = f"{load.town_code}-{year}-{counters[year]:06d}"
+        built.append(draft_case(one.data, load.town_id, reference))
     portal = [(one, case) for one, case in zip(people, built, strict=True) if one.has_portal]
-    account_ids = ids[User].take(len(portal))
+    account_ids = load.ids[User].take(len(portal))
     accounts_rows = [
         {"id": account_id, "email": f"newcomer.{case.reference.lower()}@{VOLUME_DOMAIN}",
          "role": Role.MIGRANT,
-         "full_name": case.full_name, "municipality_id": town.id, "password_hash": password,
-         "preferred_locale": case.preferred_language, "session_token": new_session_token(),
-         "active": True}
+         "full_name": case.full_name, "municipality_id": load.town_id,
+         "password_hash": load.password, "preferred_locale": case.preferred_language,
+         "session_token": new_session_token(), "active": True}
         for account_id, (_one, case) in zip(account_ids, portal, strict=True)
     ]  # fmt: skip
     if accounts_rows:
-        BulkWriter().rows(User, accounts_rows)
+        writer.rows(User, accounts_rows)
     accounts = {
         id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)
     }
     rows = []
-    case_ids = ids[Case].take(len(people))
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         row = case_row(case, one.registered)
         row["id"] = case_id
@@ -986,7 +1148,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             row.update(status=CaseStatus.CLOSED, closing_reason="moved_away",
                        closed_on=one.registered.date() + timedelta(days=200))  # fmt: skip
         rows.append(row)
-    BulkWriter().rows(Case, rows)
+    writer.rows(Case, rows)
     children: dict = {CaseNationality: [], CaseLanguage: [], StageChange: [], AuditEvent: []}
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         actor_id, actor_email = caseworkers[one.caseworker_index]
@@ -1007,35 +1169,52 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             registration_event(case, case_id, (actor_id, actor_email), one.registered)
         )
     children[HousingRecord], children[StatusRecord] = [], []
-    today = town.today()
     for one, case_id in zip(people, case_ids, strict=True):
         actor_id = caseworkers[one.caseworker_index][0]
-        housing, statuses = inclusion_rows(case_id, one.registered, today)
+        housing, statuses = inclusion_rows(case_id, one.registered, load.today)
         recorded = {"recorded_by_id": actor_id, "recorded_at": one.registered, "note": None}
         children[HousingRecord] += [{**row, **recorded} for row in housing]
         children[StatusRecord] += [{**row, **recorded} for row in statuses]
-    seal_rows(db.session.connection(), children[AuditEvent])
+    seal_rows(writer.connection, children[AuditEvent])
     for model, child_rows in children.items():
         if child_rows:
-            BulkWriter().rows(model, child_rows)
+            writer.rows(model, child_rows)
+
+
+def _records(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """What caseworkers record later: assessments, integration plans, referrals."""
     assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
                       WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
-        for model, rows_of_case in assessment_rows(case_id, one, town.default_locale).items():
+        for model, rows_of_case in assessment_rows(case_id, one, load.host_language).items():
             assessed[model] += rows_of_case
     for model, child_rows in assessed.items():
         if child_rows:
-            BulkWriter().rows(model, child_rows)
+            writer.rows(model, child_rows)
     plans: dict = {model: [] for model in PLAN_TABLES}
     for one, case_id in zip(people, case_ids, strict=True):
         if not one.closed and case_id % 4 < 2:
-            actor_id = caseworkers[one.caseworker_index][0]
-            for model, rows_of_case in plan_rows(case_id, one, today, ids, actor_id).items():
+            actor_id = load.caseworkers[one.caseworker_index][0]
+            for model, rows_of_case in plan_rows(
+                case_id, one, load.today, load.ids, actor_id
+            ).items():
                 plans[model] += rows_of_case
     for model, child_rows in plans.items():  # in this order: each refers to the one before
         if child_rows:
-            BulkWriter().rows(model, child_rows)
-    return case_ids
+            writer.rows(model, child_rows)
+    _insert_referrals(case_ids, people, load, writer)
+
+
+def _courses(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Enrolments, their changes and attendance, and the runs they need."""
+    if load.courses.providers:
+        load.courses.add(case_ids, people, load.caseworkers, writer)
+
+
+# Which streams run together when the load runs in 2 or 3 processes (about even halves:
+# attendance, the largest table, takes a process of its own with the records).
+STREAMS = (_files, _records, _courses)
+STREAM_GROUPS = {2: ((_files,), (_records, _courses)), 3: ((_files,), (_records,), (_courses,))}
 
 
 # How the generated referrals stand (weights): most answered, many still waiting, some of
@@ -1049,10 +1228,11 @@ REFERRAL_PATHS = {
 }
 
 
-def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> None:
+def _insert_referrals(case_ids, people, load: Load, writer: "BulkWriter") -> None:
     """One generated file in five has been referred to a partner service (no audit events:
     the generated files' trail is their registration)."""
     referrals, steps = [], []
+    caseworkers, partners, today, ids = load.caseworkers, load.partners, load.today, load.ids
     for one, case_id in zip(people, case_ids, strict=True):
         rng = random.Random(case_id * 31 + 7)  # noqa: S311 - test data, not secrets
         if rng.random() >= 0.2 or not partners:
@@ -1081,8 +1261,8 @@ def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> No
             for n, status in enumerate(statuses)
         ]  # fmt: skip
     if referrals:
-        BulkWriter().rows(Referral, referrals)
-        BulkWriter().rows(ReferralStatusChange, steps)
+        writer.rows(Referral, referrals)
+        writer.rows(ReferralStatusChange, steps)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.
