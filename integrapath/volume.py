@@ -11,11 +11,13 @@ Rows go through COPY on PostgreSQL (multi-row INSERTs elsewhere), built as plain
 million files take minutes, not the better part of an hour.
 """
 
+import gc
 import json
 import multiprocessing
 import queue
 import random
 import threading
+from bisect import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -139,8 +141,10 @@ def pick(rng: random.Random, weights: dict):
     weights again at every call (millions of calls)."""
     cumulative = _CUMULATIVE.get(id(weights))
     if cumulative is None:
-        cumulative = _CUMULATIVE[id(weights)] = (list(weights), list(accumulate(weights.values())))
-    return rng.choices(cumulative[0], cum_weights=cumulative[1])[0]
+        sums = list(accumulate(weights.values()))
+        cumulative = _CUMULATIVE[id(weights)] = (list(weights), sums, sums[-1] + 0.0, len(sums) - 1)
+    population, sums, total, last = cumulative
+    return population[bisect(sums, rng.random() * total, 0, last)]  # what choices does
 
 
 _CUMULATIVE: dict[int, tuple] = {}
@@ -534,6 +538,26 @@ def write_streams(load: Load, numbers: range, streams, connection, progress) -> 
     Each table belongs to one stream, and a stream writes its tables in the order of the
     people: the rows and their ids are the same whichever process runs which stream."""
     writer = BulkWriter(connection)
+    with _without_gc():
+        _write_batches(load, numbers, streams, writer, progress)
+    if _files in streams:
+        _keep_counters(load, connection)
+
+
+@contextmanager
+def _without_gc():
+    """No cycle collection while generating: the rows make no cycles, and the collector
+    would walk millions of them again and again (a quarter of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_batches(load: Load, numbers: range, streams, writer, progress) -> None:
     for start in range(numbers.start, numbers.stop, BATCH):
         batch = range(start, min(numbers.stop, start + BATCH))
         people = [person(n, len(load.caseworkers), load.today) for n in batch]
@@ -542,8 +566,6 @@ def write_streams(load: Load, numbers: range, streams, connection, progress) -> 
         for stream in streams:
             stream(load, people, case_ids, writer)
         progress(len(batch))
-    if _files in streams:
-        _keep_counters(load, connection)
 
 
 def _keep_counters(load: Load, connection) -> None:
@@ -770,6 +792,7 @@ class Courses:
         self.ids = {model: Ids(model) for model in COURSE_TABLES}
         self._load_runs()
         self.stamps: dict[date, tuple] = {}
+        self.held: dict[int, tuple] = {}  # run id -> what ``_held`` returns
 
     def _load_runs(self) -> None:
         """Take up the offerings made by an earlier call (``add_cases`` more files)."""
@@ -908,40 +931,36 @@ class Courses:
 
     def _attend(self, run: Run, row: dict, rng, caseworker, changes, marks, lines) -> None:
         """Marks at every past session, and how the course ended for this person."""
-        held = sum(1 for day in run.dates if day < self.today)
+        held, sessions = self._held(run)
         leaves_at = None  # the index of the session they stopped before
         ended = run.end + timedelta(days=RESULT_AFTER) <= self.today
         if held >= 3 and rng.random() < (0.15 if ended else 0.1):
             leaves_at = rng.randrange(2, held)
         reliability = pick(rng, RELIABILITY)
+        # The thresholds of a chance, cheaper compared than worked out at each mark.
+        present, late = reliability * 0.93, reliability
+        excused = reliability + (1 - reliability) * 0.4
         marked = attended = 0
         enrolment_id, ids = row["id"], self.ids[Attendance]
-        for index, day in enumerate(run.dates[: leaves_at if leaves_at is not None else held]):
-            session_id = run.first_session + index
-            if cancelled_session(session_id):
-                continue
-            chance = rng.random()
-            if chance < reliability * 0.93:
-                status, reason = "present", None
-            elif chance < reliability:
-                status, reason = "late", None
-            elif chance < reliability + (1 - reliability) * 0.4:
-                status, reason = "excused", EXCUSE
+        next_id, random_ = ids.next, rng.random
+        stop = leaves_at if leaves_at is not None else held
+        for index, session_id, head, tail, at in sessions:
+            if index >= stop:
+                break
+            chance = random_()
+            if chance < late:
+                status = MARKS[0] if chance < present else MARKS[1]
+                attended += 1
             else:
-                status, reason = "absent", None
+                status = MARKS[2] if chance < excused else MARKS[3]
             marked += 1
-            attended += status in ("present", "late")
-            attendance_id = ids.next
-            ids.next += 1
-            text, at = self._stamp(day)
             if self.postgres:
-                lines.append(
-                    f"{attendance_id}\t{session_id}\t{enrolment_id}\t{status}\t"
-                    f"{EXCUSE_TEXT if reason else NULL}\t{run.teacher_id}\t{text}\n"
-                )
+                lines.append(f"{next_id}{head}{enrolment_id}\t{status[1]}{tail}")
             else:
-                marks.append((attendance_id, session_id, enrolment_id, AttendanceStatus(status),
-                              reason, run.teacher_id, at))  # fmt: skip
+                marks.append((next_id, session_id, enrolment_id, status[0], status[2],
+                              run.teacher_id, at))  # fmt: skip
+            next_id += 1
+        ids.next = next_id
         row["marked_sessions"], row["attended_sessions"] = marked, attended
         if leaves_at is not None:
             left = datetime.combine(run.dates[leaves_at], time(12), tzinfo=UTC)
@@ -958,6 +977,24 @@ class Courses:
             changes.append(
                 self._change(row["id"], EnrolmentStatus.ENROLLED, status, at, run.teacher_id)
             )
+
+    def _held(self, run: Run) -> tuple[int, list]:
+        """How many sessions of ``run`` were held before today, and those not cancelled,
+        each as (index, id, its COPY line around the mark's id and enrolment, saved at)."""
+        held = self.held.get(run.id)
+        if held is None:
+            count = sum(1 for day in run.dates if day < self.today)
+            sessions = []
+            for index, day in enumerate(run.dates[:count]):
+                session_id = run.first_session + index
+                if cancelled_session(session_id):
+                    continue
+                text, at = self._stamp(day)
+                sessions.append(
+                    (index, session_id, f"\t{session_id}\t", f"\t{run.teacher_id}\t{text}\n", at)
+                )
+            held = self.held[run.id] = (count, sessions)
+        return held
 
     def _stamp(self, day: date) -> tuple:
         """When a session's attendance was saved (at noon), as text for COPY and as a value."""
@@ -1005,6 +1042,14 @@ class Courses:
 COURSE_TABLES = (Offering, CourseSession, Enrolment, EnrolmentChange, Attendance)
 NULL = "\\N"  # COPY's text format for a missing value
 EXCUSE_TEXT = EXCUSE.replace("\\", "\\\\")
+# A mark: its status, as COPY text with its reason, and its reason (present, late, excused,
+# absent).
+MARKS = (
+    (AttendanceStatus.PRESENT, f"present\t{NULL}", None),
+    (AttendanceStatus.LATE, f"late\t{NULL}", None),
+    (AttendanceStatus.EXCUSED, f"excused\t{EXCUSE_TEXT}", EXCUSE),
+    (AttendanceStatus.ABSENT, f"absent\t{NULL}", None),
+)
 
 
 class BulkWriter:
@@ -1293,6 +1338,10 @@ def inclusion_rows(case_id: int, registered: datetime, today: date) -> tuple[lis
          "since": start + timedelta(days=days)}
         for situation, days in housing if start + timedelta(days=days) <= today
     ]  # fmt: skip
+    # Each record held until the next one's day (what ``recompute_valid_until`` would set:
+    # written with the rows, not updated in millions of them afterwards).
+    for row, following in zip(housing_rows, [*housing_rows[1:], None], strict=True):
+        row["valid_until"] = following["since"] if following else None
     status_rows = [
         {"case_id": case_id, "status": status, "holds": True, "since": start + timedelta(days=days)}
         for status, days in statuses
