@@ -363,21 +363,21 @@ def build_in_parallel(statements: list[str], tables: list[str], ways: int) -> No
     ):
         waiting.put(statement)
     failures = []
+    engine = db.engine  # here: the threads have no application context
 
     def build() -> None:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("SET maintenance_work_mem = '256MB'")
-            connection.commit()
-            while not failures:
-                try:
-                    statement = waiting.get_nowait()
-                except queue.Empty:
-                    return
-                try:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+                while not failures:
+                    try:
+                        statement = waiting.get_nowait()
+                    except queue.Empty:
+                        return
                     connection.exec_driver_sql(statement)
                     connection.commit()
-                except Exception as error:  # reported by the caller's thread
-                    failures.append(error)
+        except Exception as error:  # raised again by the caller's thread
+            failures.append(error)
 
     builders = [threading.Thread(target=build) for _way in range(ways)]
     for builder in builders:
