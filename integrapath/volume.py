@@ -347,27 +347,39 @@ def indexes_built_afterwards(models, ways: int = 1):
 
 
 def build_in_parallel(statements: list[str], tables: list[str], ways: int) -> None:
-    """Run the index builds on ``ways`` connections at once, each taking the next build
-    (those of the largest tables first, so that the last ones are short)."""
-    sizes = dict(
+    """Run the index builds on ``ways`` connections at once (those of the largest tables
+    first, so that the last ones are short)."""
+    sizes = table_sizes(tables)
+    db.session.commit()
+    order = sorted(range(len(statements)), key=lambda n: -sizes.get(tables[n], 0))
+    in_parallel([statements[n] for n in order], ways)
+
+
+def table_sizes(tables: list[str]) -> dict[str, int]:
+    return dict(
         db.session.execute(
-            sa.text("SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(:t)"),
+            sa.text(
+                "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(:t) "
+                "AND relnamespace = current_schema()::regnamespace"
+            ),
             {"t": tables},
         ).all()
     )
-    db.session.commit()
+
+
+def in_parallel(statements: list[str], ways: int) -> None:
+    """Run ``statements`` in order on ``ways`` connections at once, each statement in a
+    transaction of its own, each connection taking the next one when it is free."""
     waiting = queue.SimpleQueue()
-    for _size, statement in sorted(
-        zip((-sizes.get(table, 0) for table in tables), statements, strict=True),
-        key=itemgetter(0),
-    ):
+    for statement in statements:
         waiting.put(statement)
     failures = []
     engine = db.engine  # here: the threads have no application context
 
-    def build() -> None:
+    def run() -> None:
         try:
             with engine.connect() as connection:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
                 connection.exec_driver_sql("SET maintenance_work_mem = '256MB'")
                 while not failures:
                     try:
@@ -375,15 +387,14 @@ def build_in_parallel(statements: list[str], tables: list[str], ways: int) -> No
                     except queue.Empty:
                         return
                     connection.exec_driver_sql(statement)
-                    connection.commit()
         except Exception as error:  # raised again by the caller's thread
             failures.append(error)
 
-    builders = [threading.Thread(target=build) for _way in range(ways)]
-    for builder in builders:
-        builder.start()
-    for builder in builders:
-        builder.join()
+    runners = [threading.Thread(target=run) for _way in range(ways)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
     if failures:
         raise failures[0]
 
@@ -1226,8 +1237,8 @@ def _files(load: Load, people, case_ids, writer: "BulkWriter") -> None:
             writer.rows(model, child_rows)
 
 
-def _records(load: Load, people, case_ids, writer: "BulkWriter") -> None:
-    """What caseworkers record later: assessments, integration plans, referrals."""
+def _assessments(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Language levels, work experience, job status and qualifications."""
     assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
                       WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
@@ -1236,6 +1247,10 @@ def _records(load: Load, people, case_ids, writer: "BulkWriter") -> None:
     for model, child_rows in assessed.items():
         if child_rows:
             writer.rows(model, child_rows)
+
+
+def _plans(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Integration plans and referrals."""
     plans: dict = {model: [] for model in PLAN_TABLES}
     for one, case_id in zip(people, case_ids, strict=True):
         if not one.closed and case_id % 4 < 2:
@@ -1256,10 +1271,13 @@ def _courses(load: Load, people, case_ids, writer: "BulkWriter") -> None:
         load.courses.add(case_ids, people, load.caseworkers, writer)
 
 
-# Which streams run together when the load runs in 2 or 3 processes (about even halves:
-# attendance, the largest table, takes a process of its own with the records).
-STREAMS = (_files, _records, _courses)
-STREAM_GROUPS = {2: ((_files,), (_records, _courses)), 3: ((_files,), (_records,), (_courses,))}
+# Which streams run together when the load runs in 2 or 3 processes (about even shares of
+# the work, measured).
+STREAMS = (_files, _assessments, _plans, _courses)
+STREAM_GROUPS = {
+    2: ((_files, _plans), (_assessments, _courses)),
+    3: ((_files,), (_assessments, _plans), (_courses,)),
+}
 
 
 # How the generated referrals stand (weights): most answered, many still waiting, some of
