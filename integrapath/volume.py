@@ -8,7 +8,10 @@ also take one or two courses of the generated providers, with the enrolments, st
 and attendance the course services would store.
 
 Rows go through COPY on PostgreSQL (multi-row INSERTs elsewhere), built as plain values: a
-million files take minutes, not the better part of an hour.
+million files take minutes, not the better part of an hour. There, ``seed-volume`` fills the
+tables in one process per core: each table is written by one of them, in the order of the
+people, so the rows and their ids are the same however many processes there are
+(``tests/test_volume.py`` compares them).
 """
 
 import gc
