@@ -1,5 +1,6 @@
 """Command-line tasks: ``flask --app integrapath create-admin`` and ``seed-demo``."""
 
+import os
 from dataclasses import replace
 from datetime import date, time, timedelta
 from time import monotonic
@@ -920,33 +921,51 @@ def purge_uploads():
 
 @click.command("seed-volume")
 @click.option("--cases", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    help="Processes generating at once (PostgreSQL as a superuser; default: one per core).",
+)
 @with_appcontext
-def seed_volume(cases):
+def seed_volume(cases, processes):
     """Fill a new database with N generated case files for the load benchmark (make bench)."""
-    from .volume import VOLUME_CODE, VOLUME_DOMAIN, VOLUME_PASSWORD
+    from .volume import VOLUME_CODE, VOLUME_DOMAIN, VOLUME_PASSWORD, in_parallel, table_sizes
     from .volume import seed_volume as fill
 
     _refuse_in_production("seed-volume")
     started = monotonic()
-    if db.engine.dialect.name == "postgresql" and trust_generated_keys():
+    trusted = db.engine.dialect.name == "postgresql" and trust_generated_keys()
+    if trusted:
         # The generator's foreign keys are checked by its tests at small sizes; at a million
         # files, checking each of ~60 million rows one by one would take most of the time.
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    # Several processes write on their own connections, each table from one of them: only
+    # where the keys need not be checked row by row (rows refer to other processes' rows).
+    processes = (processes or os.cpu_count() or 1) if trusted else 1
     with click.progressbar(length=cases, label="Generating case files") as bar:
         try:
-            fill(cases, progress=bar.update)
+            fill(cases, progress=bar.update, processes=processes)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     db.session.commit()
     written = monotonic()
-    if db.engine.dialect.name == "postgresql":
+    if processes > 1:  # the tables' statistics on as many connections, largest first
+        tables = db.session.scalars(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).all()
+        sizes = table_sizes(tables)
+        db.session.commit()
+        tables = sorted(tables, key=lambda table: -sizes.get(table, 0))
+        in_parallel([f'VACUUM ANALYZE "{table}"' for table in tables], processes)
+    elif db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "VACUUM ANALYZE"
             )
     click.echo(
         f"{cases:,} case files in {VOLUME_CODE} in {monotonic() - started:.0f} s "
-        f"(written in {written - started:.0f} s, then VACUUM ANALYZE); sign in as "
+        f"(written in {written - started:.0f} s by {processes} process"
+        f"{'es' if processes > 1 else ''}, then VACUUM ANALYZE); sign in as "
         f"caseworker0@{VOLUME_DOMAIN} or admin@{VOLUME_DOMAIN} with {VOLUME_PASSWORD}"
     )
 

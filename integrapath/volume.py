@@ -8,11 +8,19 @@ also take one or two courses of the generated providers, with the enrolments, st
 and attendance the course services would store.
 
 Rows go through COPY on PostgreSQL (multi-row INSERTs elsewhere), built as plain values: a
-million files take minutes, not the better part of an hour.
+million files take minutes, not the better part of an hour. There, ``seed-volume`` fills the
+tables in one process per core: each table is written by one of them, in the order of the
+people, so the rows and their ids are the same however many processes there are
+(``tests/test_volume.py`` compares them).
 """
 
+import gc
 import json
+import multiprocessing
+import queue
 import random
+import threading
+from bisect import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -143,8 +151,10 @@ def pick(rng: random.Random, weights: dict):
     weights again at every call (millions of calls)."""
     cumulative = _CUMULATIVE.get(id(weights))
     if cumulative is None:
-        cumulative = _CUMULATIVE[id(weights)] = (list(weights), list(accumulate(weights.values())))
-    return rng.choices(cumulative[0], cum_weights=cumulative[1])[0]
+        sums = list(accumulate(weights.values()))
+        cumulative = _CUMULATIVE[id(weights)] = (list(weights), sums, sums[-1] + 0.0, len(sums) - 1)
+    population, sums, total, last = cumulative
+    return population[bisect(sums, rng.random() * total, 0, last)]  # what choices does
 
 
 _CUMULATIVE: dict[int, tuple] = {}
@@ -233,8 +243,12 @@ def _latin(name: str) -> str:
     return anyascii(name.lower().translate(LATIN)).title()
 
 
-def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None) -> Municipality:
-    """Fill a municipality with ``cases`` generated files, their caseworkers and accounts.
+def seed_volume(
+    cases: int, progress: Callable[[int], None] = lambda _done: None, processes: int = 1
+) -> Municipality:
+    """Fill a municipality with ``cases`` generated files, their caseworkers and accounts;
+    with ``processes`` > 1 on PostgreSQL, in that many processes (see ``add_cases``): the
+    same rows, committed as they go.
 
     :raise ValueError: when the volume municipality exists already.
     """
@@ -277,22 +291,26 @@ def seed_volume(cases: int, progress: Callable[[int], None] = lambda _done: None
     db.session.flush()
     seed_providers(town, users[0], password)
     class_ = open_class(town, users[1])  # first, so that its sessions come first by id
-    with indexes_built_afterwards(BULK_TABLES):
-        add_cases(town, range(cases), progress)
+    if db.session.get_bind().dialect.name != "postgresql":
+        processes = 1
+    with indexes_built_afterwards(BULK_TABLES, ways=min(processes, 2)):
+        add_cases(town, range(cases), progress, processes)
     fill_class(class_, users[1], next(user for user in users if user.role == Role.CASEWORKER))
     recompute_valid_until()  # the history rows' kept days, after every row is in
     return town
 
 
 @contextmanager
-def indexes_built_afterwards(models):
+def indexes_built_afterwards(models, ways: int = 1):
     """On PostgreSQL, set the indexes of ``models`` aside while they are filled, and build
     them again afterwards: one sorted build costs a fraction of millions of insertions in
     random order (2 million attendance rows: 21 s with their indexes, 9 s without and the
     builds). Unique constraints come back as constraints, so the load is still checked, at
     the end. Primary keys, indexes a foreign key relies on and partial indexes stay (a
     partial index's condition would come back written differently, though it means the
-    same). In the transaction: a failed load leaves every index as it was."""
+    same). In the transaction: a failed load leaves every index as it was; except with
+    ``ways`` > 1 (a load in several processes), where the builds run on that many
+    connections at once, each in its own transaction, after the rows are committed."""
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
@@ -322,17 +340,73 @@ def indexes_built_afterwards(models):
         else:
             db.session.execute(sa.text(f'DROP INDEX "{index.index_name}"'))
     yield
+    statements = [
+        f'ALTER TABLE "{index.table_name}" ADD CONSTRAINT "{index.constraint_name}" '
+        f"{index.constraint_definition}"
+        if index.constraint_name
+        else index.index_definition
+        for index in aside
+    ]
+    if ways > 1:
+        db.session.commit()  # the rows are in: the builds may run on other connections
+        build_in_parallel(statements, [index.table_name for index in aside], ways)
+        return
     db.session.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
-    for index in aside:
-        if index.constraint_name:
-            db.session.execute(
-                sa.text(
-                    f'ALTER TABLE "{index.table_name}" ADD CONSTRAINT "{index.constraint_name}" '
-                    f"{index.constraint_definition}"
-                )
-            )
-        else:
-            db.session.execute(sa.text(index.index_definition))
+    for statement in statements:
+        db.session.execute(sa.text(statement))
+
+
+def build_in_parallel(statements: list[str], tables: list[str], ways: int) -> None:
+    """Run the index builds on ``ways`` connections at once (those of the largest tables
+    first, so that the last ones are short)."""
+    sizes = table_sizes(tables)
+    db.session.commit()
+    order = sorted(range(len(statements)), key=lambda n: -sizes.get(tables[n], 0))
+    in_parallel([statements[n] for n in order], ways)
+
+
+def table_sizes(tables: list[str]) -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            sa.text(
+                "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = ANY(:t) "
+                "AND relnamespace = current_schema()::regnamespace"
+            ),
+            {"t": tables},
+        ).all()
+    )
+
+
+def in_parallel(statements: list[str], ways: int) -> None:
+    """Run ``statements`` in order on ``ways`` connections at once, each statement in a
+    transaction of its own, each connection taking the next one when it is free."""
+    waiting = queue.SimpleQueue()
+    for statement in statements:
+        waiting.put(statement)
+    failures = []
+    engine = db.engine  # here: the threads have no application context
+
+    def run() -> None:
+        try:
+            with engine.connect() as connection:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+                connection.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+                while not failures:
+                    try:
+                        statement = waiting.get_nowait()
+                    except queue.Empty:
+                        return
+                    connection.exec_driver_sql(statement)
+        except Exception as error:  # raised again by the caller's thread
+            failures.append(error)
+
+    runners = [threading.Thread(target=run) for _way in range(ways)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    if failures:
+        raise failures[0]
 
 
 # The town's partner services: (name, e-mail login, areas covered).
@@ -407,60 +481,182 @@ def give_the_newcomer_login(case: Case, password_hash: str) -> None:
 
 
 def add_cases(
-    town: Municipality, numbers: range, progress: Callable[[int], None] = lambda _done: None
+    town: Municipality,
+    numbers: range,
+    progress: Callable[[int], None] = lambda _done: None,
+    processes: int = 1,
 ) -> None:
     """Add the generated people ``numbers`` to the volume municipality ``town``, with their
-    courses (runs are added as the volume grows, so a later call adds to the same weeks)."""
-    today = town.today()
-    staff = db.session.execute(
-        sa.select(User.id, User.email, User.role, User.password_hash)
-        .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
-        .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
-        .order_by(User.id)
-    ).all()
-    caseworkers = [(row.id, row.email) for row in staff if row.role == Role.CASEWORKER]
-    password = staff[0].password_hash
-    counters = dict(
-        db.session.execute(
-            sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
-                ReferenceCounter.municipality_id == town.id
-            )
-        ).all()
-    )
-    known = set(counters)
-    ids = {model: Ids(model) for model in (User, Case, *PLAN_TABLES, Referral)}
-    partners = db.session.execute(
-        sa.select(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
-        .join(Organisation, Organisation.id == PartnerServiceArea.organisation_id)
-        .where(Organisation.municipality_id == town.id)
-        .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
-    ).all()
-    courses = Courses(town, numbers.stop, today)
-    writer = BulkWriter()
-    for start in range(numbers.start, numbers.stop, BATCH):
-        batch = range(start, min(numbers.stop, start + BATCH))
-        people = [person(n, len(caseworkers), today) for n in batch]
-        case_ids = _insert_batch(town, people, caseworkers, counters, password, ids)
-        _insert_referrals(case_ids, people, caseworkers, partners, today, ids)
-        if courses.providers:
-            courses.add(case_ids, people, caseworkers, writer)
-        progress(len(batch))
+    courses (runs are added as the volume grows, so a later call adds to the same weeks).
+
+    With ``processes`` > 1 (PostgreSQL, a fresh database) the tables are filled by that many
+    processes at once, each on its own connection: the transaction so far is committed first
+    and each process commits its own tables, so a failed load leaves a partial database."""
+    load = Load.read(town, numbers)
+    groups = STREAM_GROUPS[min(processes, len(STREAM_GROUPS))] if processes > 1 else None
+    if groups is None:
+        write_streams(load, numbers, STREAMS, db.session.connection(), progress)
+    else:
+        db.session.commit()  # the town, its staff and providers: seen by every process
+        in_processes(load, numbers, groups, progress)
     advance_sequences(
         User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, *ASSESSMENT_TABLES,
         *PLAN_TABLES, Referral, ReferralStatusChange, *COURSE_TABLES,
     )  # fmt: skip
-    for year, last in counters.items():
-        if year in known:
-            db.session.execute(
-                sa.update(ReferenceCounter)
-                .where(ReferenceCounter.municipality_id == town.id, ReferenceCounter.year == year)
-                .values(last_number=last)
-            )
-        else:
-            db.session.add(ReferenceCounter(municipality_id=town.id, year=year, last_number=last))
     # The rows above went in without the ORM, which would have noted the files they touch.
     note_municipality_changed(town.id)
     keep_readiness()
+
+
+@dataclass
+class Load:
+    """What every stream of a load needs, read before any row is written, as plain values:
+    the streams may run in other processes, each on its own connection."""
+
+    town_id: int
+    town_code: str
+    host_language: str
+    today: date
+    first_case_id: int
+    caseworkers: list
+    password: str
+    counters: dict
+    partners: list
+    ids: dict
+    courses: "Courses"
+
+    @classmethod
+    def read(cls, town: Municipality, numbers: range) -> "Load":
+        staff = db.session.execute(
+            sa.select(User.id, User.email, User.role, User.password_hash)
+            .where(User.municipality_id == town.id, User.email.like(f"%@{VOLUME_DOMAIN}"))
+            .where(User.role.in_([Role.CASEWORKER, Role.ADMIN]))
+            .order_by(User.id)
+        ).all()
+        counters = dict(
+            db.session.execute(
+                sa.select(ReferenceCounter.year, ReferenceCounter.last_number).where(
+                    ReferenceCounter.municipality_id == town.id
+                )
+            ).all()
+        )
+        partners = db.session.execute(
+            sa.select(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+            .join(Organisation, Organisation.id == PartnerServiceArea.organisation_id)
+            .where(Organisation.municipality_id == town.id)
+            .order_by(PartnerServiceArea.organisation_id, PartnerServiceArea.area)
+        ).all()
+        ids = {model: Ids(model) for model in (User, *PLAN_TABLES, Referral)}
+        return cls(
+            town_id=town.id, town_code=town.code, host_language=town.default_locale,
+            today=town.today(), first_case_id=Ids(Case).next,
+            caseworkers=[(row.id, row.email) for row in staff if row.role == Role.CASEWORKER],
+            password=staff[0].password_hash, counters=counters,
+            partners=[tuple(row) for row in partners], ids=ids,
+            courses=Courses(town, numbers.stop, town.today()),
+        )  # fmt: skip
+
+
+def write_streams(load: Load, numbers: range, streams, connection, progress) -> None:
+    """Generate the people ``numbers`` batch by batch and write the tables of ``streams``.
+    Each table belongs to one stream, and a stream writes its tables in the order of the
+    people: the rows and their ids are the same whichever process runs which stream."""
+    writer = BulkWriter(connection)
+    with _without_gc():
+        _write_batches(load, numbers, streams, writer, progress)
+    if _files in streams:
+        _keep_counters(load, connection)
+
+
+@contextmanager
+def _without_gc():
+    """No cycle collection while generating: the rows make no cycles, and the collector
+    would walk millions of them again and again (a quarter of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_batches(load: Load, numbers: range, streams, writer, progress) -> None:
+    for start in range(numbers.start, numbers.stop, BATCH):
+        batch = range(start, min(numbers.stop, start + BATCH))
+        people = [person(n, len(load.caseworkers), load.today) for n in batch]
+        first = load.first_case_id + start - numbers.start
+        case_ids = list(range(first, first + len(batch)))
+        for stream in streams:
+            stream(load, people, case_ids, writer)
+        progress(len(batch))
+
+
+def _keep_counters(load: Load, connection) -> None:
+    """Store the last reference number given out each year."""
+    table = ReferenceCounter.__table__
+    for year, last in load.counters.items():
+        where = (table.c.municipality_id == load.town_id) & (table.c.year == year)
+        if connection.execute(sa.update(table).where(where).values(last_number=last)).rowcount:
+            continue
+        connection.execute(
+            sa.insert(table).values(municipality_id=load.town_id, year=year, last_number=last)
+        )
+
+
+def in_processes(load: Load, numbers: range, groups, progress) -> None:
+    """Run each group of streams in a process of its own (forked: it starts with ``load``),
+    on its own connection and in its own transaction; the bar follows the slowest."""
+    context = multiprocessing.get_context("fork")
+    reports = context.Queue()
+    url = db.engine.url
+    workers = [
+        context.Process(target=_worker, args=(load, numbers, group, url, reports, index))
+        for index, group in enumerate(groups)
+    ]
+    for worker in workers:
+        worker.start()
+    done, shown, failure = [0] * len(workers), 0, None
+    try:
+        while failure is None and not all(count is None for count in done):
+            try:
+                index, count = reports.get(timeout=1)
+            except queue.Empty:
+                if any(worker.exitcode not in (None, 0) for worker in workers):
+                    failure = "a generating process stopped"
+                continue
+            if isinstance(count, str):
+                failure = count
+            elif count is None:
+                done[index] = None
+            else:
+                done[index] += count
+            least = min((count for count in done if count is not None), default=len(numbers))
+            progress(least - shown)
+            shown = least
+    finally:
+        for worker in workers:
+            if failure is not None:
+                worker.terminate()
+            worker.join()
+    if failure is not None:
+        raise RuntimeError(f"Generating failed: {failure}")
+
+
+def _worker(load: Load, numbers: range, streams, url, reports, index: int) -> None:
+    # Never the parent's connections (inherited, in use): a new engine of its own.
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            # Started only for a superuser (see seed-volume): the keys are the generator's.
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            write_streams(
+                load, numbers, streams, connection, lambda count: reports.put((index, count))
+            )
+    except BaseException as error:
+        reports.put((index, f"{type(error).__name__}: {error}"))
+        raise
+    reports.put((index, None))
 
 
 # -- courses at volume -------------------------------------------------------------------------
@@ -620,6 +816,7 @@ class Courses:
         self.ids = {model: Ids(model) for model in COURSE_TABLES}
         self._load_runs()
         self.stamps: dict[date, tuple] = {}
+        self.held: dict[int, tuple] = {}  # run id -> what ``_held`` returns
 
     def _load_runs(self) -> None:
         """Take up the offerings made by an earlier call (``add_cases`` more files)."""
@@ -758,40 +955,36 @@ class Courses:
 
     def _attend(self, run: Run, row: dict, rng, caseworker, changes, marks, lines) -> None:
         """Marks at every past session, and how the course ended for this person."""
-        held = sum(1 for day in run.dates if day < self.today)
+        held, sessions = self._held(run)
         leaves_at = None  # the index of the session they stopped before
         ended = run.end + timedelta(days=RESULT_AFTER) <= self.today
         if held >= 3 and rng.random() < (0.15 if ended else 0.1):
             leaves_at = rng.randrange(2, held)
         reliability = pick(rng, RELIABILITY)
+        # The thresholds of a chance, cheaper compared than worked out at each mark.
+        present, late = reliability * 0.93, reliability
+        excused = reliability + (1 - reliability) * 0.4
         marked = attended = 0
         enrolment_id, ids = row["id"], self.ids[Attendance]
-        for index, day in enumerate(run.dates[: leaves_at if leaves_at is not None else held]):
-            session_id = run.first_session + index
-            if cancelled_session(session_id):
-                continue
-            chance = rng.random()
-            if chance < reliability * 0.93:
-                status, reason = "present", None
-            elif chance < reliability:
-                status, reason = "late", None
-            elif chance < reliability + (1 - reliability) * 0.4:
-                status, reason = "excused", EXCUSE
+        next_id, random_ = ids.next, rng.random
+        stop = leaves_at if leaves_at is not None else held
+        for index, session_id, head, tail, at in sessions:
+            if index >= stop:
+                break
+            chance = random_()
+            if chance < late:
+                status = MARKS[0] if chance < present else MARKS[1]
+                attended += 1
             else:
-                status, reason = "absent", None
+                status = MARKS[2] if chance < excused else MARKS[3]
             marked += 1
-            attended += status in ("present", "late")
-            attendance_id = ids.next
-            ids.next += 1
-            text, at = self._stamp(day)
             if self.postgres:
-                lines.append(
-                    f"{attendance_id}\t{session_id}\t{enrolment_id}\t{status}\t"
-                    f"{EXCUSE_TEXT if reason else NULL}\t{run.teacher_id}\t{text}\n"
-                )
+                lines.append(f"{next_id}{head}{enrolment_id}\t{status[1]}{tail}")
             else:
-                marks.append((attendance_id, session_id, enrolment_id, AttendanceStatus(status),
-                              reason, run.teacher_id, at))  # fmt: skip
+                marks.append((next_id, session_id, enrolment_id, status[0], status[2],
+                              run.teacher_id, at))  # fmt: skip
+            next_id += 1
+        ids.next = next_id
         row["marked_sessions"], row["attended_sessions"] = marked, attended
         if leaves_at is not None:
             left = datetime.combine(run.dates[leaves_at], time(12), tzinfo=UTC)
@@ -808,6 +1001,24 @@ class Courses:
             changes.append(
                 self._change(row["id"], EnrolmentStatus.ENROLLED, status, at, run.teacher_id)
             )
+
+    def _held(self, run: Run) -> tuple[int, list]:
+        """How many sessions of ``run`` were held before today, and those not cancelled,
+        each as (index, id, its COPY line around the mark's id and enrolment, saved at)."""
+        held = self.held.get(run.id)
+        if held is None:
+            count = sum(1 for day in run.dates if day < self.today)
+            sessions = []
+            for index, day in enumerate(run.dates[:count]):
+                session_id = run.first_session + index
+                if cancelled_session(session_id):
+                    continue
+                text, at = self._stamp(day)
+                sessions.append(
+                    (index, session_id, f"\t{session_id}\t", f"\t{run.teacher_id}\t{text}\n", at)
+                )
+            held = self.held[run.id] = (count, sessions)
+        return held
 
     def _stamp(self, day: date) -> tuple:
         """When a session's attendance was saved (at noon), as text for COPY and as a value."""
@@ -855,14 +1066,22 @@ class Courses:
 COURSE_TABLES = (Offering, CourseSession, Enrolment, EnrolmentChange, Attendance)
 NULL = "\\N"  # COPY's text format for a missing value
 EXCUSE_TEXT = EXCUSE.replace("\\", "\\\\")
+# A mark: its status, as COPY text with its reason, and its reason (present, late, excused,
+# absent).
+MARKS = (
+    (AttendanceStatus.PRESENT, f"present\t{NULL}", None),
+    (AttendanceStatus.LATE, f"late\t{NULL}", None),
+    (AttendanceStatus.EXCUSED, f"excused\t{EXCUSE_TEXT}", EXCUSE),
+    (AttendanceStatus.ABSENT, f"absent\t{NULL}", None),
+)
 
 
 class BulkWriter:
     """Writes generated rows in bulk: COPY on PostgreSQL (several times faster than INSERT),
     multi-row INSERTs elsewhere; in the session's transaction either way."""
 
-    def __init__(self):
-        self.connection = db.session.connection()
+    def __init__(self, connection: sa.Connection | None = None):
+        self.connection = connection if connection is not None else db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
 
     def rows(self, model, rows: list[dict]) -> None:
@@ -870,7 +1089,7 @@ class BulkWriter:
         if not rows:
             return
         if not self.postgres:
-            db.session.execute(sa.insert(model.__table__), rows)
+            self.connection.execute(sa.insert(model.__table__), rows)
             return
         names = list(rows[0])
         values = itemgetter(*names)
@@ -889,7 +1108,7 @@ class BulkWriter:
         if not self.postgres:
             dicts = [dict(zip(names, row, strict=True)) for row in rows]
             if dicts:
-                db.session.execute(sa.insert(model.__table__), dicts)
+                self.connection.execute(sa.insert(model.__table__), dicts)
             return
         with self._copy(model, names) as copy:
             for row in rows:
@@ -963,30 +1182,33 @@ def advance_sequences(*models) -> None:
         )
 
 
-def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[int]:
+def _files(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """The files as registration stores them: portal accounts, case rows, nationalities,
+    languages, first stage, the audit event, and the housing and status histories."""
     built = []
+    counters, caseworkers = load.counters, load.caseworkers
     for one in people:
         year = one.registered.year
         counters[year] = counters.get(year, 0) + 1
         one.data.values["caseworker_id"] = caseworkers[one.caseworker_index][0]
-        built.append(draft_case(one.data, town.id, f"{town.code}-{year}-{counters[year]:06d}"))
+        reference = f"{load.town_code}-{year}-{counters[year]:06d}"
+        built.append(draft_case(one.data, load.town_id, reference))
     portal = [(one, case) for one, case in zip(people, built, strict=True) if one.has_portal]
-    account_ids = ids[User].take(len(portal))
+    account_ids = load.ids[User].take(len(portal))
     accounts_rows = [
         {"id": account_id, "email": f"newcomer.{case.reference.lower()}@{VOLUME_DOMAIN}",
          "role": Role.MIGRANT,
-         "full_name": case.full_name, "municipality_id": town.id, "password_hash": password,
-         "preferred_locale": case.preferred_language, "session_token": new_session_token(),
-         "active": True}
+         "full_name": case.full_name, "municipality_id": load.town_id,
+         "password_hash": load.password, "preferred_locale": case.preferred_language,
+         "session_token": new_session_token(), "active": True}
         for account_id, (_one, case) in zip(account_ids, portal, strict=True)
     ]  # fmt: skip
     if accounts_rows:
-        BulkWriter().rows(User, accounts_rows)
+        writer.rows(User, accounts_rows)
     accounts = {
         id(case): account for (_one, case), account in zip(portal, account_ids, strict=True)
     }
     rows = []
-    case_ids = ids[Case].take(len(people))
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         row = case_row(case, one.registered)
         row["id"] = case_id
@@ -995,7 +1217,7 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             row.update(status=CaseStatus.CLOSED, closing_reason="moved_away",
                        closed_on=one.registered.date() + timedelta(days=200))  # fmt: skip
         rows.append(row)
-    BulkWriter().rows(Case, rows)
+    writer.rows(Case, rows)
     children: dict = {CaseNationality: [], CaseLanguage: [], StageChange: [], AuditEvent: []}
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         actor_id, actor_email = caseworkers[one.caseworker_index]
@@ -1016,35 +1238,59 @@ def _insert_batch(town, people, caseworkers, counters, password, ids) -> list[in
             registration_event(case, case_id, (actor_id, actor_email), one.registered)
         )
     children[HousingRecord], children[StatusRecord] = [], []
-    today = town.today()
     for one, case_id in zip(people, case_ids, strict=True):
         actor_id = caseworkers[one.caseworker_index][0]
-        housing, statuses = inclusion_rows(case_id, one.registered, today)
+        housing, statuses = inclusion_rows(case_id, one.registered, load.today)
         recorded = {"recorded_by_id": actor_id, "recorded_at": one.registered, "note": None}
         children[HousingRecord] += [{**row, **recorded} for row in housing]
         children[StatusRecord] += [{**row, **recorded} for row in statuses]
-    seal_rows(db.session.connection(), children[AuditEvent])
+    seal_rows(writer.connection, children[AuditEvent])
     for model, child_rows in children.items():
         if child_rows:
-            BulkWriter().rows(model, child_rows)
+            writer.rows(model, child_rows)
+
+
+def _assessments(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Language levels, work experience, job status and qualifications."""
     assessed: dict = {LanguageAssessment: [], LanguageStanding: [], EmploymentStatus: [],
                       WorkExperience: [], Qualification: []}  # fmt: skip
     for one, case_id in zip(people, case_ids, strict=True):
-        for model, rows_of_case in assessment_rows(case_id, one, town.default_locale).items():
+        for model, rows_of_case in assessment_rows(case_id, one, load.host_language).items():
             assessed[model] += rows_of_case
     for model, child_rows in assessed.items():
         if child_rows:
-            BulkWriter().rows(model, child_rows)
+            writer.rows(model, child_rows)
+
+
+def _plans(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Integration plans and referrals."""
     plans: dict = {model: [] for model in PLAN_TABLES}
     for one, case_id in zip(people, case_ids, strict=True):
         if not one.closed and case_id % 4 < 2:
-            actor_id = caseworkers[one.caseworker_index][0]
-            for model, rows_of_case in plan_rows(case_id, one, today, ids, actor_id).items():
+            actor_id = load.caseworkers[one.caseworker_index][0]
+            for model, rows_of_case in plan_rows(
+                case_id, one, load.today, load.ids, actor_id
+            ).items():
                 plans[model] += rows_of_case
     for model, child_rows in plans.items():  # in this order: each refers to the one before
         if child_rows:
-            BulkWriter().rows(model, child_rows)
-    return case_ids
+            writer.rows(model, child_rows)
+    _insert_referrals(case_ids, people, load, writer)
+
+
+def _courses(load: Load, people, case_ids, writer: "BulkWriter") -> None:
+    """Enrolments, their changes and attendance, and the runs they need."""
+    if load.courses.providers:
+        load.courses.add(case_ids, people, load.caseworkers, writer)
+
+
+# Which streams run together when the load runs in 2 or 3 processes (about even shares of
+# the work, measured).
+STREAMS = (_files, _assessments, _plans, _courses)
+STREAM_GROUPS = {
+    2: ((_files, _plans), (_assessments, _courses)),
+    3: ((_files,), (_assessments, _plans), (_courses,)),
+}
 
 
 # How the generated referrals stand (weights): most answered, many still waiting, some of
@@ -1058,10 +1304,11 @@ REFERRAL_PATHS = {
 }
 
 
-def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> None:
+def _insert_referrals(case_ids, people, load: Load, writer: "BulkWriter") -> None:
     """One generated file in five has been referred to a partner service (no audit events:
     the generated files' trail is their registration)."""
     referrals, steps = [], []
+    caseworkers, partners, today, ids = load.caseworkers, load.partners, load.today, load.ids
     for one, case_id in zip(people, case_ids, strict=True):
         rng = random.Random(case_id * 31 + 7)  # noqa: S311 - test data, not secrets
         if rng.random() >= 0.2 or not partners:
@@ -1090,8 +1337,8 @@ def _insert_referrals(case_ids, people, caseworkers, partners, today, ids) -> No
             for n, status in enumerate(statuses)
         ]  # fmt: skip
     if referrals:
-        BulkWriter().rows(Referral, referrals)
-        BulkWriter().rows(ReferralStatusChange, steps)
+        writer.rows(Referral, referrals)
+        writer.rows(ReferralStatusChange, steps)
 
 
 # Housing after the reception centre, by case id % 10: where the filters find most people.
@@ -1122,6 +1369,10 @@ def inclusion_rows(case_id: int, registered: datetime, today: date) -> tuple[lis
          "since": start + timedelta(days=days)}
         for situation, days in housing if start + timedelta(days=days) <= today
     ]  # fmt: skip
+    # Each record held until the next one's day (what ``recompute_valid_until`` would set:
+    # written with the rows, not updated in millions of them afterwards).
+    for row, following in zip(housing_rows, [*housing_rows[1:], None], strict=True):
+        row["valid_until"] = following["since"] if following else None
     status_rows = [
         {"case_id": case_id, "status": status, "holds": True, "since": start + timedelta(days=days)}
         for status, days in statuses

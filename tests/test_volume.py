@@ -3,14 +3,15 @@ attendance would store."""
 
 import sys
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from integrapath import volume
+from integrapath import create_app, volume
 from integrapath.accounts.models import User
 from integrapath.audit import AuditEvent
 from integrapath.cases.models import Case, CaseLanguage, CaseNationality, StageChange
@@ -29,6 +30,7 @@ from integrapath.courses.models import (
 from integrapath.extensions import db
 from integrapath.security import Role
 from integrapath.volume import caseworker_count, person, seed_volume
+from tests.conftest import FAST_HASH, POSTGRES_URL, own_postgres_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
@@ -224,14 +226,83 @@ def test_the_bench_finds_the_class_of_30_and_its_session_today(app_ctx):
     assert (session.offering_id, session.date) == (offering.id, town.today())
 
 
+INDEX_DEFINITIONS = sa.text(
+    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+    "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1"
+)
+
+
 def test_indexes_set_aside_for_the_load_come_back_the_same(app_ctx):
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("indexes are set aside on PostgreSQL only")
-    definitions = sa.text(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
-        "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
-        "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1"
-    )
-    before = db.session.scalars(definitions).all()
+    before = db.session.scalars(INDEX_DEFINITIONS).all()
     seed_volume(20)
-    assert db.session.scalars(definitions).all() == before
+    assert db.session.scalars(INDEX_DEFINITIONS).all() == before
+
+
+# Columns random by design (salts, nonces, the hashes over them, session tokens).
+RANDOM_COLUMNS = {"detail_nonce", "detail_digest", "entry_hash", "last_hash", "password_hash",
+                  "session_token"}  # fmt: skip
+
+
+def _table_checksums(connection, since) -> dict:
+    """An ordered checksum of every table, without the random columns, and with the times
+    taken from the clock during the load (``since`` on) left out."""
+    sums = {}
+    tables = connection.scalars(
+        sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    ).all()
+    for table in sorted(tables):
+        columns = connection.execute(
+            sa.text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = :table "
+                "ORDER BY ordinal_position"
+            ),
+            {"table": table},
+        ).all()
+        kept = [
+            f'CASE WHEN "{name}" >= :since THEN NULL ELSE "{name}" END'
+            if kind.startswith("timestamp")
+            else f'"{name}"'
+            for name, kind in columns
+            if name not in RANDOM_COLUMNS
+        ]
+        order = "id" if any(name == "id" for name, _kind in columns) else "1"
+        sums[table] = connection.execute(
+            sa.text(
+                f"SELECT count(*), md5(string_agg(ROW({', '.join(kept)})::text, '|' "  # noqa: S608
+                f'ORDER BY {order})) FROM "{table}"'
+            ),
+            {"since": since},
+        ).one()
+    return sums
+
+
+def _generated_in(processes: int, since) -> dict:
+    with own_postgres_database("integrapath_volume") as url:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
+        with app.test_request_context():
+            upgrade()
+            # As seed-volume does for a superuser (the processes need it).
+            db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            seed_volume(300, processes=processes)
+            db.session.commit()
+            with db.engine.connect() as connection:
+                sums = _table_checksums(connection, since)
+                sums["indexes and constraints"] = connection.scalars(INDEX_DEFINITIONS).all()
+            db.session.remove()
+            db.engine.dispose()
+    return sums
+
+
+@pytest.mark.postgres
+def test_the_load_in_two_processes_writes_the_rows_of_the_load_in_one():
+    if not POSTGRES_URL:
+        pytest.skip("the load runs in processes on PostgreSQL only (TEST_DATABASE_URL)")
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    serial, parallel = _generated_in(1, since), _generated_in(2, since)
+    assert serial["attendance"][0] > 5_000  # the tables are filled, not just equal
+    assert "ix_housing_record_held" in str(serial["indexes and constraints"])
+    assert {table for table in serial if serial[table] != parallel[table]} == set()
