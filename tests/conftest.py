@@ -364,46 +364,32 @@ FLAG_NAMES = {
 }  # fmt: skip
 
 
+@contextmanager
+def _recording(entry):
+    """Collect ``entry(statement, parameters)`` for each statement sent while in the block."""
+    engine = db.session.get_bind().engine
+    sent = []
+
+    def record(_connection, _cursor, statement, parameters, *_args):
+        sent.append(entry(statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as statements:`` collects the SQL a block sends."""
-
-    @contextmanager
-    def counting():
-        engine = db.session.get_bind().engine
-        statements = []
-
-        def record(_connection, _cursor, statement, *_args):
-            statements.append(statement)
-
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-
-    return counting
+    return lambda: _recording(lambda statement, _parameters: statement)
 
 
 @pytest.fixture
 def sent_statements(app):
     """``with sent_statements() as sent:`` collects the (statement, parameters) a block sends."""
-
-    @contextmanager
-    def recording():
-        engine = db.session.get_bind().engine
-        sent = []
-
-        def record(_connection, _cursor, statement, parameters, *_args):
-            sent.append((statement, parameters))
-
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield sent
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-
-    return recording
+    return lambda: _recording(lambda statement, parameters: (statement, parameters))
 
 
 def sent_with(sent, *fragments: str) -> tuple[str, dict]:
