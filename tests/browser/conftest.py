@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel import Locale
@@ -34,6 +36,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "screenshots"
 FAILURES = ROOT / "browser-failures"  # pytest-playwright empties test-results/ at start
 DEMO_PASSWORD = "demo-password-2026"
+LINDENAU = ZoneInfo("Europe/Berlin")  # the demo municipality's time zone
+_DEMO_SEEDED_ON: dict[Path, date] = {}  # the served database's seeding day, per worker
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 
 
@@ -89,6 +93,7 @@ def live_server_url(tmp_path_factory):
     # The demo accounts are refused in production; the served app stays in production.
     demo_env = {**env, "INTEGRAPATH_ENV": "development"}
     subprocess.run([*flask, "seed-demo"], env=demo_env, cwd=ROOT, check=True, capture_output=True)
+    _DEMO_SEEDED_ON[database] = datetime.now(LINDENAU).date()
     port = _free_port()
     log = (tmp_path_factory.mktemp("server") / "gunicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603 (our own server)
@@ -121,6 +126,14 @@ def live_server_url(tmp_path_factory):
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_seeded_on(live_server_url) -> date:
+    """The day in Lindenau the served demo data was seeded: its courses and dates count from
+    it, not from the day a test looks (a run can cross midnight)."""
+    (day,) = _DEMO_SEEDED_ON.values()
+    return day
 
 
 @pytest.fixture(scope="session")
