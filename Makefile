@@ -95,7 +95,7 @@ assets: $(STAMP)
 
 # Screenshots of every page the journeys visit (desktop and phone, English and Arabic).
 screenshots: $(STAMP) browser-deps
-	$(BIN)/python -m pytest tests/browser -q
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 	@echo "Screenshots are in screenshots/"
 
 lint: $(STAMP)

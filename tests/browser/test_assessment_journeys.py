@@ -9,7 +9,6 @@ from babel import Locale
 from playwright.sync_api import expect
 
 from integrapath.i18n import today_in
-from tests.browser.conftest import SCREENSHOTS
 from tests.browser.pages import LANGUAGE_NAMES
 
 
@@ -76,9 +75,7 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
     certified = page.locator("#languages").get_by_text("DTZ-2026-0042")
     expect(certified).to_be_visible()  # five skills assessed together: one line
     visit.check("case-language-levels")
-    page.locator("#languages").screenshot(
-        path=str(SCREENSHOTS / f"section-languages-{visit.locale}-{visit.viewport}.png")
-    )
+    visit.screenshot("section-languages", of="#languages")
 
     # A nurse's diploma: submitted, in assessment, partial with a bridging course, recognised.
     page.get_by_role("link", name=t("Add a foreign qualification")).click()
@@ -117,9 +114,7 @@ def test_caseworker_records_levels_recognition_skills_and_finds_the_person(visit
     current = page.locator("#qualifications [aria-current=step]")
     expect(current).to_contain_text(t("Recognised"))
     visit.check("case-recognition")
-    page.locator("#qualifications").screenshot(
-        path=str(SCREENSHOTS / f"section-recognition-{visit.locale}-{visit.viewport}.png")
-    )
+    visit.screenshot("section-recognition", of="#qualifications")
 
     # The skills profile, with the occupation found by its German title.
     page.get_by_role("link", name=t("Open the skills profile")).click()
