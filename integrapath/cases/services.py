@@ -454,18 +454,18 @@ def _search_condition(user: User, term: str) -> sa.ColumnElement[bool]:
     return Case.id.in_(select(named.c.id))
 
 
-def caseworkers_of(municipality_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.municipality_id == municipality_id,
-                User.role == Role.CASEWORKER,
-                User.active.is_(True),
-            )
-            .order_by(User.full_name)
+def caseworkers_of(municipality_id: int) -> list[sa.Row]:
+    """The municipality's active caseworkers by name: their id, full name and email only
+    (every caseload page lists them: whole accounts took more than twice as long)."""
+    return db.session.execute(
+        select(User.id, User.full_name, User.email)
+        .where(
+            User.municipality_id == municipality_id,
+            User.role == Role.CASEWORKER,
+            User.active.is_(True),
         )
-    )
+        .order_by(User.full_name)
+    ).all()
 
 
 def load_case_file(case_id: int, user: User) -> Case | None:
