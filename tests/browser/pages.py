@@ -41,6 +41,8 @@ SLOW_3G = {
 USABLE_WITHIN_MS = 3000
 # What the checks measured, by page: printed at the end of the run (conftest.py).
 MEASURED: dict[str, str] = {}
+# The pages this test process has tried without JavaScript, by name.
+_TRIED_WITHOUT_JAVASCRIPT: set[str] = set()
 
 
 class Visit:
@@ -116,8 +118,9 @@ class Visit:
     def check(self, name: str) -> None:
         """Check the current page like an accessibility reviewer, then photograph it.
 
-        Then weigh it, and at phone size make sure it works without JavaScript: every page
-        checked here keeps the weight budget and the no-script promise with no extra work.
+        Then weigh it, and at phone size make sure it works without JavaScript (in the first
+        language it is checked in): every page checked here keeps the weight budget and the
+        no-script promise with no extra work.
         """
         page = self.page
         html = page.locator("html")
@@ -133,6 +136,9 @@ class Visit:
             return
         if self.javascript:
             self._check_weight(name)
+        if name in _TRIED_WITHOUT_JAVASCRIPT:  # the markup is the same in every language
+            return
+        _TRIED_WITHOUT_JAVASCRIPT.add(name)
         # In a tab of its own, so that trying the language switch leaves this page as it is.
         with self._same_person(javascript=False) as context:
             page = context.new_page()
