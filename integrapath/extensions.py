@@ -303,3 +303,20 @@ def _begin_sqlite_transaction(connection) -> None:
     # it with two workers.
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def kept_before_commit(noted: str):
+    """Run the decorated ``keep(session)`` before every commit, and drop what the
+    transaction noted in ``session.info[noted]`` when it ends (kept or rolled back)."""
+
+    def register(keep):
+        sa.event.listen(Session, "before_commit", keep)
+
+        def forget(session, transaction) -> None:
+            if transaction.parent is None:
+                session.info.pop(noted, None)
+
+        sa.event.listen(Session, "after_transaction_end", forget)
+        return keep
+
+    return register

@@ -98,6 +98,7 @@ from .pathway.services import (
     frozen_content,
     note_municipality_changed,
 )
+from .reports.figures import note_every_file
 from .security import Role
 
 VOLUME_CODE = "VOL"
@@ -300,6 +301,7 @@ def seed_volume(
         db.session.execute(sa.text("ANALYZE"))
     # Kept at the next commit, with the indexes built again (the builds commit on their way).
     note_municipality_changed(town.id)
+    note_every_file(town.id)
     fill_class(class_, users[1], next(user for user in users if user.role == Role.CASEWORKER))
     recompute_valid_until()  # the history rows' kept days, after every row is in
     return town
@@ -514,6 +516,7 @@ def add_cases(
         # The rows above went in without the ORM, which would have noted the files they
         # touch: every file of the town is kept when the transaction commits.
         note_municipality_changed(town.id)
+        note_every_file(town.id)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Rules for case files: registration, search, household, consent, notes, transfers."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -915,3 +915,34 @@ def renew_activation_link(case: Case, account: User, actor: User) -> PortalInvit
     token = reset_password(account, actor)
     record_event("portal_link_renewed", case, actor=actor)
     return PortalInvitation(token, issue_activation_code(account))
+
+
+# -- files noted by a transaction, for the state kept on them ----------------------------------
+
+CHUNK = 5000  # ids per statement: SQLite takes at most 32,766 parameters
+
+
+def files_by_municipality(
+    session, case_ids, every_file_of=()
+) -> Iterator[tuple[Municipality, list[int] | None]]:
+    """The municipalities of the files ``case_ids`` and the municipalities ``every_file_of``,
+    each with its files in chunks of ``CHUNK`` ids, or with None once for every file of it."""
+    everywhere = set(every_file_of)
+    by_municipality: dict[int, list[int]] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), CHUNK):
+        for case_id, municipality_id in session.execute(
+            select(Case.id, Case.municipality_id).where(Case.id.in_(ids[start : start + CHUNK]))
+        ):
+            if municipality_id not in everywhere:
+                by_municipality.setdefault(municipality_id, []).append(case_id)
+    for municipality_id in sorted(everywhere | set(by_municipality)):
+        municipality = session.get(Municipality, municipality_id)
+        if municipality is None:
+            continue
+        if municipality_id in everywhere:
+            yield municipality, None
+            continue
+        ids = by_municipality[municipality_id]
+        for start in range(0, len(ids), CHUNK):
+            yield municipality, ids[start : start + CHUNK]

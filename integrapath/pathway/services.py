@@ -25,10 +25,10 @@ from ..assessments.models import (
 from ..assessments.services import DECISIONS, at_least_in_every_skill
 from ..audit import RECORDED_ON_A_CASE, VIEW_ACTIONS, AuditEvent, record_event
 from ..cases.models import Case, CaseStatus, Stage, StageChange
-from ..cases.services import PERMIT_WARNING_DAYS
+from ..cases.services import PERMIT_WARNING_DAYS, files_by_municipality
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
-from ..extensions import db, utcnow
+from ..extensions import db, kept_before_commit, utcnow
 from ..history import keep_valid_until
 from ..i18n import SUPPORTED_LOCALES, format_date, lazy_number
 from ..inclusion.models import Status
@@ -935,7 +935,6 @@ def _set_setting(
 # services that write one also record an event on the file, which is.
 
 TOUCHED = "pathway_touched"
-_CHUNK = 5000  # ids per UPDATE: SQLite takes at most 32,766 parameters
 
 _MILESTONE_FIELDS = ("municipality_id", "stage", "rule", "required", "retired_at")
 
@@ -1000,17 +999,7 @@ def _note_touched(session, _context) -> None:
                 touched[kind].add(value)
 
 
-@sa.event.listens_for(Session, "before_commit")
-def _keep_on_commit(session) -> None:
-    keep_readiness(session)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _forget_touched(session, transaction) -> None:
-    if transaction.parent is None:  # committed (kept above) or rolled back
-        session.info.pop(TOUCHED, None)
-
-
+@kept_before_commit(TOUCHED)
 def keep_readiness(session=None) -> None:
     """Set ``ready_to_advance`` and ``last_recorded_at`` on the files the transaction touched
     (every file of a municipality whose milestones or host language changed): one UPDATE per
@@ -1028,35 +1017,20 @@ def keep_readiness(session=None) -> None:
                 select(IntegrationPlan.case_id).where(IntegrationPlan.id.in_(touched["plans"]))
             )
         )
-    by_municipality: dict[int, list[int]] = {}
-    ids = sorted(cases)
-    for start in range(0, len(ids), _CHUNK):
-        for case_id, municipality_id in session.execute(
-            select(Case.id, Case.municipality_id).where(Case.id.in_(ids[start : start + _CHUNK]))
-        ):
-            if municipality_id not in everywhere:
-                by_municipality.setdefault(municipality_id, []).append(case_id)
-    for municipality_id in sorted(everywhere | set(by_municipality)):
-        municipality = session.get(Municipality, municipality_id)
-        if municipality is None:
-            continue
-        ready = ready_condition_of(milestones_of(municipality_id), host_language(municipality))
-        if municipality_id in everywhere:  # rewriting only the rows that change
+    for municipality, ids in files_by_municipality(session, cases, everywhere):
+        ready = ready_condition_of(milestones_of(municipality.id), host_language(municipality))
+        if ids is None:  # rewriting only the rows that change
             session.execute(
                 kept_state_update(ready).where(
-                    Case.municipality_id == municipality_id,
+                    Case.municipality_id == municipality.id,
                     sa.or_(
                         Case.ready_to_advance != ready,
                         Case.last_recorded_at.is_distinct_from(last_activity()),
                     ),
                 )
             )
-            continue
-        ids = by_municipality[municipality_id]
-        for start in range(0, len(ids), _CHUNK):
-            session.execute(
-                kept_state_update(ready).where(Case.id.in_(ids[start : start + _CHUNK]))
-            )
+        else:
+            session.execute(kept_state_update(ready).where(Case.id.in_(ids)))
 
 
 def kept_state_update(ready: sa.ColumnElement[bool]) -> sa.Update:

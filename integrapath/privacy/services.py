@@ -47,6 +47,9 @@ ERASURE_PLAN: dict[str, Treatment] = {
     "case_file": Treatment(),  # blanked by _anonymise_case (dates are coarsened too)
     "case_nationality": Treatment(),
     "case_language": Treatment(),
+    # What the reports count, kept from the file: written again from the anonymised file
+    # when the erasure's transaction is kept.
+    "case_figures": Treatment(),
     "case_note": Treatment(delete=True),
     "case_transfer": Treatment(),  # which municipality held the file: needed as proof
     "consent": Treatment(delete=True),

@@ -16,33 +16,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import Municipality, User
-from ..assessments.models import (
-    ActivityStatus,
-    EducationEntry,
-    EmploymentStatus,
-    LanguageStanding,
-    Qualification,
-    RecognitionState,
-)
+from ..assessments.models import ActivityStatus, Qualification, RecognitionState
 from ..audit import record_event
-from ..cases.models import (
-    Case,
-    CaseStatus,
-    Consent,
-    ConsentPurpose,
-    ResidenceCategory,
-    Sex,
-    Stage,
-    StageChange,
-)
+from ..cases.models import CaseStatus, Consent, ConsentPurpose, ResidenceCategory, Sex, Stage
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
 from ..extensions import db
-from ..history import held_between, held_on, since_of
 from ..i18n import LabelledEnum, country_name, format_number, local_digits
-from ..inclusion.models import HousingRecord, HousingSituation, Status, StatusRecord
-from ..pathway.services import host_language
+from ..inclusion.models import HousingSituation
+from .figures import HELD, keep_current, with_situation
+from .models import COHORT_MONTHS, CaseFigures
 from .suppression import Cell, Row, Table, protect
+
+# Each file as the reports count it: one narrow row, kept by ``figures.keep_figures``.
+F = CaseFigures
 
 
 class Breakdown(LabelledEnum):
@@ -79,7 +66,6 @@ TEMPORARY_HOUSING = (
     HousingSituation.TEMPORARY_ACCOMMODATION,
     HousingSituation.HOMELESS,
 )
-COHORT_MONTHS = (6, 12, 24, 36)
 ENDED = (EnrolmentStatus.COMPLETED, EnrolmentStatus.FAILED, EnrolmentStatus.DROPPED_OUT)
 
 
@@ -110,7 +96,7 @@ def period_of(year: int, today: date, breakdown=Breakdown.SEX, arrived=None) -> 
     return Period(year, min(date(year, 12, 31), today), Breakdown(breakdown), arrived)
 
 
-# -- what each person is, as SQL over Case ---------------------------------------------------
+# -- what each person is, as SQL over the kept rows-----------------------------------------------
 
 
 def _year(column):
@@ -151,42 +137,25 @@ def months_between(start, end):
     )
 
 
-def add_months(column, months: int):
-    """The same day ``months`` later, or the last day of that month when it is shorter (31
-    August + 6 months: 28 February), on both backends."""
-    months = int(months)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(column + sa.literal_column(f"interval '{months} months'"), sa.Date)
-    # SQLite's '+6 months' would run over into March; the month's last day caps it.
-    same_day = func.date(
-        column,
-        "start of month",
-        f"+{months} months",
-        func.printf("+%d days", sa.cast(func.strftime("%d", column), sa.Integer) - 1),
-    )
-    last_day = func.date(column, "start of month", f"+{months + 1} months", "-1 day")
-    return func.min(same_day, last_day)
-
-
-ARRIVAL = func.coalesce(Case.arrived_in_country_on, Case.arrived_in_municipality_on)
+ARRIVAL = F.arrived_on
 
 
 def _group_of(breakdown: Breakdown, on: date):
     if breakdown == Breakdown.SEX:
-        return Case.sex
+        return F.sex
     if breakdown == Breakdown.AGE:
         return sa.case(
             *(
-                (Case.date_of_birth > born_by(on, high + 1), low)
+                (F.date_of_birth > born_by(on, high + 1), low)
                 for low, high in AGE_BANDS
                 if high is not None
             ),
             else_=AGE_BANDS[-1][0],
         )
     if breakdown == Breakdown.COUNTRY:
-        return func.coalesce(Case.country_of_birth, "")
+        return func.coalesce(F.country_of_birth, "")
     if breakdown == Breakdown.RESIDENCE:
-        return Case.residence_category
+        return F.residence_category
     return func.coalesce(_year(ARRIVAL), 0)
 
 
@@ -221,7 +190,7 @@ def _group_order(breakdown: Breakdown, keys) -> list:
 
 def statistics_consent(on: date):
     return sa.exists().where(
-        Consent.case_id == Case.id,
+        Consent.case_id == F.case_id,
         Consent.purpose == ConsentPurpose.STATISTICS,
         Consent.given_on <= on,
         sa.or_(Consent.withdrawn_on.is_(None), Consent.withdrawn_on > on),
@@ -235,11 +204,9 @@ def _in_population(municipality: Municipality, period: Period, *, consent: bool 
         period.on + timedelta(days=1), time(), tzinfo=ZoneInfo(municipality.timezone)
     )
     conditions = [
-        Case.municipality_id == municipality.id,
-        Case.created_at < end,
-        sa.or_(
-            Case.status == CaseStatus.ACTIVE, Case.closed_on.is_(None), Case.closed_on > period.on
-        ),
+        F.municipality_id == municipality.id,
+        F.created_at < end,
+        sa.or_(F.status == CaseStatus.ACTIVE, F.closed_on.is_(None), F.closed_on > period.on),
     ]
     if period.arrived:
         conditions.append(_year(ARRIVAL) == period.arrived)
@@ -253,30 +220,9 @@ def left_out(municipality: Municipality, period: Period) -> int | None:
     if not municipality.report_needs_consent:
         return None
     return db.session.scalar(
-        select(func.count(Case.id)).where(
+        select(func.count(F.case_id)).where(
             _in_population(municipality, period, consent=False), ~statistics_consent(period.on)
         )
-    )
-
-
-def _held(model, day: date, *columns, where=None):
-    """The records of ``model`` (meeting ``where``) that held on ``day``: a range test on the
-    day each record stopped holding, at most one per case (and status)."""
-    query = select(model.case_id, *columns).where(held_on(model, day))
-    return (query if where is None else query.where(where)).subquery()
-
-
-def _highest_isced():
-    levels = sa.union_all(
-        select(EducationEntry.case_id, EducationEntry.isced_level.label("level")),
-        select(Qualification.case_id, Qualification.isced_level.label("level")).where(
-            Qualification.isced_level.is_not(None)
-        ),
-    ).subquery()
-    return (
-        select(levels.c.case_id, func.max(levels.c.level).label("level"))
-        .group_by(levels.c.case_id)
-        .subquery()
     )
 
 
@@ -291,14 +237,14 @@ def _indicators(person, on: date):
     """The indicator columns of each family, with their SQL numerator and denominator over
     ``person`` (one row per person: age, status, occupation group, education, housing...)."""
     born = person.c.born
-    status = person.c.status
+    status = person.c.activity
     isced = person.c.level
     housing = person.c.housing
     aged_20_64 = aged(born, on, 20, 64)
     aged_25_64 = aged(born, on, 25, 64)
     working = status.in_(WORKING)
     tertiary = isced >= 5
-    holds = {name: person.c[name] == 1 for name in HELD}
+    holds = {name: person.c[name] for name in HELD}
     return {
         "employment": (
             _l("Employment"),
@@ -433,46 +379,28 @@ LINKED = {
     "citizenship": [],
     "language": [{"a2_people", "a2_median"}, {"b1_people", "b1_median"}],
 }
-HELD = {
-    "health_insurance": Status.HEALTH_INSURANCE,
-    "general_practitioner": Status.GENERAL_PRACTITIONER,
-    "long_term_residence": Status.LONG_TERM_RESIDENCE,
-    "naturalised": Status.NATURALISED,
-}
 
 
 def _count_if(condition):
-    return func.sum(sa.case((condition, 1), else_=0))
+    # COUNT(*) FILTER is cheaper than SUM(CASE ...) on PostgreSQL (SQLite has it since 3.30).
+    return func.count().filter(condition)
 
 
-def indicator_tables(municipality: Municipality, period: Period) -> list[Table]:
-    """The four indicator families as tables: one query for all of them."""
-    isced_table = _highest_isced()
+def indicator_tables(municipality: Municipality, period: Period, today: date) -> list[Table]:
+    """The four indicator families as tables: one query for all of them, over the kept
+    rows for today, joined to what held on the day for an earlier one."""
     on = period.on
-    work_on = _held(EmploymentStatus, on, EmploymentStatus.status, EmploymentStatus.isco_major)
-    housing_on = _held(HousingRecord, on, HousingRecord.situation)
-    # One record of each status held on the day at most: one join per status, no grouping.
-    held = {
-        name: _held(StatusRecord, on, StatusRecord.holds, where=StatusRecord.status == kind)
-        for name, kind in HELD.items()
-    }
-    person = (
-        select(
-            _group_of(period.breakdown, on).label("grp"),
-            Case.date_of_birth.label("born"),
-            work_on.c.status.label("status"),
-            work_on.c.isco_major.label("isco_major"),
-            isced_table.c.level.label("level"),
-            housing_on.c.situation.label("housing"),
-            *(sa.case((status.c.holds, 1), else_=0).label(name) for name, status in held.items()),
+    person = select(
+        _group_of(period.breakdown, on).label("grp"),
+        F.date_of_birth.label("born"),
+        F.isced_level.label("level"),
+    ).select_from(F)
+    if on == today:  # what held today is kept on the row
+        person = person.add_columns(
+            F.activity, F.isco_major, F.housing, *(getattr(F, name) for name in HELD)
         )
-        .select_from(Case)
-        .outerjoin(work_on, work_on.c.case_id == Case.id)
-        .outerjoin(housing_on, housing_on.c.case_id == Case.id)
-        .outerjoin(isced_table, isced_table.c.case_id == Case.id)
-    )
-    for status in held.values():
-        person = person.outerjoin(status, status.c.case_id == Case.id)
+    else:
+        person = with_situation(person, F.case_id, on)
     person = person.where(_in_population(municipality, period)).subquery()
     families = _indicators(person, on)
     columns = [person.c.grp, func.count().label("people")]
@@ -560,24 +488,14 @@ def language_table(municipality: Municipality, period: Period) -> Table:
     columns = [group]
     level_columns = []
     for level, reached_on in (
-        ("a2", LanguageStanding.a2_reached_on),
-        ("b1", LanguageStanding.b1_reached_on),
+        ("a2", F.a2_reached_on),
+        ("b1", F.b1_reached_on),
     ):
         in_period = reached_on.between(period.start, period.on) & ARRIVAL.is_not(None)
         months = sa.case((in_period, months_between(ARRIVAL, reached_on)), else_=None)
         columns.append(months.label(f"{level}_months"))
         level_columns.append(level)
-    inner = (
-        select(*columns)
-        .select_from(Case)
-        .join(
-            LanguageStanding,
-            (LanguageStanding.case_id == Case.id)
-            & (LanguageStanding.language == host_language(municipality)),
-        )
-        .where(_in_population(municipality, period))
-        .subquery()
-    )
+    inner = select(*columns).select_from(F).where(_in_population(municipality, period)).subquery()
     # One pass: how many people took each pair of months to A2 and to B1, summed per level.
     months = [inner.c[f"{level}_months"] for level in level_columns]
     histograms: dict = {}
@@ -660,7 +578,7 @@ def course_table(municipality: Municipality, period: Period) -> Table:
         .select_from(Enrolment)
         .join(Offering, Offering.id == Enrolment.offering_id)
         .join(Course, Course.id == Offering.course_id)
-        .join(Case, Case.id == Enrolment.case_id)
+        .join(F, F.case_id == Enrolment.case_id)
         .where(
             _in_population(municipality, period),
             Enrolment.status != EnrolmentStatus.WAITLISTED,
@@ -751,7 +669,7 @@ def _share(count: int, of: int) -> Cell:
 def recognition_table(municipality: Municipality, period: Period) -> Table:
     query = (
         select(Qualification.recognition_state, func.count(Qualification.id))
-        .join(Case, Case.id == Qualification.case_id)
+        .join(F, F.case_id == Qualification.case_id)
         .where(
             _in_population(municipality, period),
             Qualification.recognition_state.in_(DECIDED),
@@ -769,18 +687,13 @@ def recognition_table(municipality: Municipality, period: Period) -> Table:
 
 
 def stage_table(municipality: Municipality, period: Period, today: date) -> Table:
-    """People in each stage today and the median months since they entered it: the move
-    into it that still holds (the latest), one join."""
-    months = months_between(since_of(StageChange), sa.literal(today, sa.Date))
+    """People in each stage today and the median months since they entered it (the day of
+    the move into it, kept on the row): one scan."""
+    months = months_between(F.stage_since, sa.literal(today, sa.Date))
     query = (
-        select(Case.stage, months, func.count(Case.id))
-        .join(StageChange, StageChange.case_id == Case.id)
-        .where(
-            StageChange.valid_until.is_(None),
-            StageChange.to_stage == Case.stage,
-            _in_population(municipality, period),
-        )
-        .group_by(Case.stage, months)
+        select(F.stage, months, func.count())
+        .where(F.stage_since.is_not(None), _in_population(municipality, period))
+        .group_by(F.stage, months)
     )
     histograms: dict = {}
     for stage, months_in, count in db.session.execute(query):
@@ -823,106 +736,47 @@ def stage_table(municipality: Municipality, period: Period, today: date) -> Tabl
 
 def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
     """Each arrival year followed 6, 12, 24 and 36 months after arrival: who is in work or
-    education, at A2 and at B1, and in which stage. Two queries, each one pass: the people
-    (with their first days at A2 and B1), and their employment records and stage changes
-    together, each record with the day the next one took over, summed per arrival year."""
-    language = host_language(municipality)
-    cohort = _year(ARRIVAL).label("cohort")
-    counted = (
-        _in_population(municipality, period),
-        ARRIVAL.is_not(None),
-        add_months(ARRIVAL, COHORT_MONTHS[0]) <= period.on,
-    )
-    days = {months: add_months(ARRIVAL, months) for months in COHORT_MONTHS}
-
-    def followed(months):
-        return days[months] <= period.on
-
-    # Each person's four days computed once (kept whole by OFFSET 0, as below), then summed.
+    education, at A2 and at B1, and in which stage. One query over the kept rows, which hold
+    the four days and what held on each, summed per arrival year."""
     person = (
         select(
-            cohort,
-            LanguageStanding.a2_reached_on.label("a2"),
-            LanguageStanding.b1_reached_on.label("b1"),
-            *(days[months].label(f"day_{months}") for months in COHORT_MONTHS),
-        )
-        .select_from(Case)
-        .outerjoin(
-            LanguageStanding,
-            (LanguageStanding.case_id == Case.id) & (LanguageStanding.language == language),
-        )
-        .where(*counted)
-        .offset(0)
-        .subquery()
-    )
-    people = select(
-        person.c.cohort,
-        *(
-            _count_if((day <= period.on) & condition)
-            for day in (person.c[f"day_{months}"] for months in COHORT_MONTHS)
-            for condition in (sa.true(), person.c.a2 <= day, person.c.b1 <= day)
-        ),
-    ).group_by(person.c.cohort)
-    # Jobs and stages in one pass: each record, with what it was on each of the four days
-    # if it held then (at most one record of each kind per person and day).
-    history = sa.union_all(
-        select(
-            EmploymentStatus.case_id,
-            sa.literal("work").label("kind"),
-            sa.type_coerce(EmploymentStatus.status, sa.String).label("value"),
-            since_of(EmploymentStatus).label("since"),
-            EmploymentStatus.valid_until,
-        ),
-        select(
-            StageChange.case_id,
-            sa.literal("stage"),
-            sa.type_coerce(StageChange.to_stage, sa.String),
-            since_of(StageChange),
-            StageChange.valid_until,
-        ),
-    ).subquery()
-    held = (
-        select(
-            cohort,
-            history.c.kind,
+            _year(ARRIVAL).label("cohort"),
+            F.a2_reached_on.label("a2"),
+            F.b1_reached_on.label("b1"),
             *(
-                sa.case(
-                    (
-                        followed(months)
-                        & held_between(history.c.since, history.c.valid_until, days[months]),
-                        history.c.value,
-                    ),
-                    else_=None,
-                ).label(f"at_{months}")
+                getattr(F, f"{column}_{months}")
+                for column in ("day", "activity", "stage")
                 for months in COHORT_MONTHS
             ),
         )
-        .select_from(Case)
-        .join(history, history.c.case_id == Case.id)
-        .where(*counted)
-        # OFFSET 0 keeps the subquery whole: merged into the sums below, each day's date
-        # arithmetic would be computed once per sum (24 times a row), not once.
-        .offset(0)
+        .where(
+            _in_population(municipality, period),
+            ARRIVAL.is_not(None),
+            getattr(F, f"day_{COHORT_MONTHS[0]}") <= period.on,
+        )
         .subquery()
     )
-    at_day = {months: held.c[f"at_{months}"] for months in COHORT_MONTHS}
-    working = held.c.kind == "work"
-    staged = held.c.kind == "stage"
-    jobs_and_stages = select(
-        held.c.cohort,
-        *(_count_if(working & at_day[months].in_(WORKING + LEARNING)) for months in COHORT_MONTHS),
-        *(
-            _count_if(staged & (at_day[months] == stage.value))
-            for months in COHORT_MONTHS
-            for stage in Stage
-        ),
-    ).group_by(held.c.cohort)
-    found = {row[0]: [int(value or 0) for value in row[1:]] for row in db.session.execute(people)}
-    at_work, in_stage = {}, {}
-    for year, *counts in db.session.execute(jobs_and_stages):
-        counts = [int(value or 0) for value in counts]
-        at_work[year] = counts[: len(COHORT_MONTHS)]
-        in_stage[year] = counts[len(COHORT_MONTHS) :]
+    in_work = [status.value for status in WORKING + LEARNING]
+    sums = []
+    for months in COHORT_MONTHS:
+        day = person.c[f"day_{months}"]
+        followed = day <= period.on
+        sums += [
+            _count_if(followed),
+            _count_if(followed & (person.c.a2 <= day)),
+            _count_if(followed & (person.c.b1 <= day)),
+            _count_if(followed & person.c[f"activity_{months}"].in_(in_work)),
+            *(
+                _count_if(followed & (person.c[f"stage_{months}"] == stage.value))
+                for stage in Stage
+            ),
+        ]
+    counted = {
+        year: [int(value or 0) for value in counts]
+        for year, *counts in db.session.execute(
+            select(person.c.cohort, *sums).group_by(person.c.cohort)
+        )
+    }
     table_columns = [
         Column(
             "followed",
@@ -951,22 +805,22 @@ def cohort_tables(municipality: Municipality, period: Period) -> list[Table]:
         *(Column(f"stage_{stage.value}", stage.label, "", "rate") for stage in Stage),
     ]
     tables = []
+    per_day = 4 + len(Stage)
     for index, months in enumerate(COHORT_MONTHS):
         rows = []
-        for year in sorted(found):
-            followed_count, a2, b1 = found[year][index * 3 : index * 3 + 3]
+        for year in sorted(counted):
+            followed_count, a2, b1, work_count, *stage_counts = counted[year][
+                index * per_day : (index + 1) * per_day
+            ]
             if not followed_count:
                 continue
-            work_count = at_work.get(year, [0] * len(COHORT_MONTHS))[index]
-            stage_counts = in_stage.get(year, [0] * len(COHORT_MONTHS) * len(Stage))
             cells = {
                 "followed": Cell(followed_count),
                 "work": Cell(work_count, followed_count),
                 "a2": Cell(a2, followed_count),
                 "b1": Cell(b1, followed_count),
             }
-            for number, stage in enumerate(Stage):
-                count = stage_counts[index * len(Stage) + number]
+            for stage, count in zip(Stage, stage_counts, strict=True):
                 cells[f"stage_{stage.value}"] = _share(count, followed_count)
             rows.append(Row(year, local_digits(year), cells, people=followed_count))
         title = _("%(months)s months after arrival", months=format_number(months))
@@ -1006,11 +860,12 @@ class Report:
 
 def build_report(municipality: Municipality, period: Period, today: date) -> Report:
     """Every table of the dashboard, in a fixed number of queries."""
+    keep_current(municipality)
     return Report(
         period,
         municipality.report_threshold,
         left_out(municipality, period),
-        indicator_tables(municipality, period),
+        indicator_tables(municipality, period, today),
         language_table(municipality, period),
         course_table(municipality, period),
         recognition_table(municipality, period),
