@@ -195,15 +195,19 @@ def local_digits(value) -> str:
     For numbers that are not amounts (years, stage numbers); amounts go through
     ``format_number``. Identifiers (references, permit numbers) keep their Latin digits.
     """
-    locale = get_locale()
-    text = str(value)
+    return _in_digits_of(get_locale(), str(value))
+
+
+def _in_digits_of(locale, text: str) -> str:
     return text.translate(_digit_table(str(locale))) if locale else text
 
 
 def format_number(number) -> str:
     """Format a number for the current locale: its separators and its digits."""
     locale = get_locale()
-    return local_digits(numbers.format_decimal(number, locale=locale, numbering_system="default"))
+    return _in_digits_of(
+        locale, numbers.format_decimal(number, locale=locale, numbering_system="default")
+    )
 
 
 def format_list(items) -> str:
@@ -227,7 +231,9 @@ def format_time(time=None, format="short") -> str:
 def format_percent(ratio) -> str:
     """A ratio (0.85) as a percentage in the locale's way of writing it (85 %)."""
     locale = get_locale()
-    return local_digits(numbers.format_percent(ratio, locale=locale, numbering_system="default"))
+    return _in_digits_of(
+        locale, numbers.format_percent(ratio, locale=locale, numbering_system="default")
+    )
 
 
 def lazy_number(number) -> LazyString:
