@@ -1,11 +1,14 @@
 """The row each file keeps for the reports: after every kind of write a report counts, it
 says what the file and its history, read afresh, say; a report of today reads it current."""
 
+import threading
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+import sqlalchemy as sa
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import orm, select
 
 from integrapath.assessments import services as assessments
 from integrapath.assessments.models import (
@@ -15,14 +18,14 @@ from integrapath.assessments.models import (
     EmploymentStatus,
     LanguageSkill,
 )
-from integrapath.cases.models import ClosingReason, Stage
+from integrapath.cases.models import Case, ClosingReason, Stage
 from integrapath.cases.services import close_case
 from integrapath.extensions import db
 from integrapath.history import keep_valid_until
 from integrapath.inclusion.models import HousingSituation, Status
 from integrapath.inclusion.services import record_housing, record_status
 from integrapath.pathway.services import move_stage
-from integrapath.reports.figures import figures_query
+from integrapath.reports.figures import figures_query, keep_figures
 from integrapath.reports.models import CaseFigures
 from integrapath.reports.services import Breakdown, build_report, period_of
 from integrapath.security import Role
@@ -167,3 +170,42 @@ def test_a_report_of_today_counts_a_job_that_began_after_the_row_was_kept(
         assert employed(starts) == 1
         db.session.commit()
         assert _kept(municipality)[case.id].kept_until is None
+
+
+def test_two_transactions_keeping_the_same_new_file_at_once_leave_one_row(app):
+    """Both insert the row of a file that has none yet: the second updates it, no error."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+    from tests.courses.concurrency import committed_offering, drop_committed, run_together
+
+    with app.app_context():
+        engine = db.engine
+    setup = committed_offering(app, engine, capacity=1, people=1, code="CFIG")
+    case_id = setup.case_ids[0]
+    with engine.begin() as connection:  # as before the table was filled
+        connection.execute(sa.delete(CaseFigures).where(CaseFigures.case_id == case_id))
+    barrier, errors = threading.Barrier(2), []
+    test_session = db.session
+    db.session = orm.scoped_session(orm.sessionmaker(bind=engine))
+
+    def keep():
+        try:
+            with app.test_request_context():
+                db.session.get(Case, case_id)  # the transaction has begun
+                barrier.wait(timeout=20)
+                keep_figures([case_id])
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            db.session.remove()
+
+    try:
+        run_together([threading.Thread(target=keep), threading.Thread(target=keep)])
+        assert errors == []
+        with engine.connect() as connection:
+            kept = connection.scalar(select(sa.func.count()).where(CaseFigures.case_id == case_id))
+        assert kept == 1
+    finally:
+        db.session = test_session
+        drop_committed(engine, setup)
