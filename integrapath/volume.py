@@ -1238,9 +1238,11 @@ def _files(load: Load, people, case_ids, writer: "BulkWriter") -> None:
     for one, case, case_id in zip(people, built, case_ids, strict=True):
         actor_id, actor_email = caseworkers[one.caseworker_index]
         children[CaseNationality] += [
-            {"case_id": case_id, "country_code": n.country_code, "position": n.position}
+            {"case_id": case_id, "country_code": n.country_code, "position": n.position,
+             "municipality_id": case.municipality_id, "family_name_key": case.family_name_key,
+             "given_names_key": case.given_names_key}
             for n in case.nationalities
-        ]
+        ]  # fmt: skip
         children[CaseLanguage] += [
             {"case_id": case_id, "language_code": lang.language_code,
              "mother_tongue": lang.mother_tongue, "position": lang.position}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from anyascii import anyascii
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..accounts.models import Municipality, User
 from ..accounts.services import create_user, issue_activation_code, reset_password
@@ -244,6 +244,33 @@ def _set_nationalities(case: Case, codes: list[str]) -> None:
     ]
 
 
+_ORDER_COPIED = ("municipality_id", "family_name_key", "given_names_key")
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _copy_order_to_nationalities(session, _context) -> None:
+    """Copy the municipality and name keys of the files just written onto their
+    nationalities, so that the nationality filter reads its own index in name order."""
+    files = set()
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, CaseNationality) and obj in session.new:
+            files.add(obj.case_id)
+        elif isinstance(obj, Case) and (
+            obj in session.new
+            or any(sa.inspect(obj).attrs[name].history.has_changes() for name in _ORDER_COPIED)
+        ):
+            files.add(obj.id)
+    if files:
+        session.connection().execute(
+            sa.update(CaseNationality.__table__)
+            .where(CaseNationality.case_id == Case.id, Case.id.in_(sorted(files)))
+            .values({name: getattr(Case, name) for name in _ORDER_COPIED})
+        )
+        for obj in session.identity_map.values():
+            if isinstance(obj, CaseNationality) and obj.case_id in files:
+                session.expire(obj, list(_ORDER_COPIED))
+
+
 def _set_languages(case: Case, codes: list[str], mother_tongue: str | None) -> None:
     wanted = list(dict.fromkeys(([mother_tongue] if mother_tongue else []) + codes))
     case.languages = [
@@ -381,7 +408,17 @@ SORTS = {
 }  # fmt: skip
 
 
+# By name within one nationality: the nationality's own copy of the keys, in its index.
+NATIONALITY_BY_NAME = (
+    SortKey(CaseNationality.family_name_key),
+    SortKey(CaseNationality.given_names_key),
+    SortKey(CaseNationality.case_id.label("id")),
+)
+
+
 def caseload_order(filters: CaseloadFilters) -> tuple[SortKey, ...]:
+    if filters.nationality and filters.sort not in SORTS.keys() - {"name"}:
+        return NATIONALITY_BY_NAME
     return SORTS.get(filters.sort, SORTS["name"])
 
 
@@ -408,12 +445,11 @@ def caseload_query(
     if filters.residence_category:
         statement = statement.where(Case.residence_category == filters.residence_category)
     if filters.nationality:
+        # In the WHERE clause, not a JOIN: the page's anchor lookup reuses the conditions.
         statement = statement.where(
-            Case.id.in_(
-                select(CaseNationality.case_id).where(
-                    CaseNationality.country_code == filters.nationality
-                )
-            )
+            CaseNationality.case_id == Case.id,
+            CaseNationality.country_code == filters.nationality,
+            CaseNationality.municipality_id == Case.municipality_id,
         )
     if filters.flag in SENSITIVE_FLAGS:
         statement = statement.where(getattr(Case, filters.flag).is_(True))

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectFieldBase
 
@@ -608,9 +609,10 @@ def export_caseload(statement: Select, fmt: sheets.ExportFormat, locale: str) ->
 
 
 def _caseload_rows(statement: Select) -> Iterator[tuple]:
+    held = aliased(CaseNationality)  # the list may be filtered by one of them already
     nationalities = (
-        select(func.aggregate_strings(CaseNationality.country_code, " "))
-        .where(CaseNationality.case_id == Case.id)
+        select(func.aggregate_strings(held.country_code, " "))
+        .where(held.case_id == Case.id)
         .scalar_subquery()
         .label("nationalities")
     )
