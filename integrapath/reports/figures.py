@@ -4,7 +4,7 @@ When a transaction is kept, the files it touched (the file itself, any of its hi
 languages, qualifications or education, or an audited change of it) get their row written
 again from the history, in one statement per municipality and 5,000 files; a change of the
 host language rewrites every row of the municipality. What held "today" stays true until the
-first day a recorded change takes over (``kept_until``); ``keep_overtaken`` rewrites those
+first day a recorded change takes over (``kept_until``); ``keep_current`` rewrites those
 rows before a report of today reads them.
 """
 
