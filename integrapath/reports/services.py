@@ -2,8 +2,11 @@
 the number of cases, grouped by the breakdown the reader chose; medians come from a
 histogram of whole months (one more query), not from the people one by one.
 
-Attendance is read from the sums kept on each enrolment and the first days at A2 and B1 from
-the language standing, so a report never walks the attendance or assessment history.
+The people are read from one narrow row per file (``CaseFigures``, kept by ``figures``): who
+is counted and in which group, what held today, the first days at A2 and B1, and what held
+6 to 36 months after arrival; a report of an earlier day joins what held then from the
+histories. Attendance is read from the sums kept on each enrolment, so a report never walks
+the attendance or assessment history.
 """
 
 from dataclasses import dataclass
@@ -96,7 +99,7 @@ def period_of(year: int, today: date, breakdown=Breakdown.SEX, arrived=None) -> 
     return Period(year, min(date(year, 12, 31), today), Breakdown(breakdown), arrived)
 
 
-# -- what each person is, as SQL over the kept rows-----------------------------------------------
+# -- what each person is, as SQL over the kept rows -----------------------------------------
 
 
 def _year(column):
