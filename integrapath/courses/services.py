@@ -961,9 +961,7 @@ def suggested_offerings(case: Case, viewer: User) -> list[Suggestion]:
     The database applies every rule and keeps the soonest runs of each course, so a city
     running thousands of courses sends a few rows; the case page asks once per request.
     """
-    return read_once(
-        ("suggested_offerings", case.id, viewer.id), lambda: _suggest(case, viewer)
-    )
+    return read_once(("suggested_offerings", case.id, viewer.id), lambda: _suggest(case, viewer))
 
 
 def _suggest(case: Case, viewer: User) -> list[Suggestion]:

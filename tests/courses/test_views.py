@@ -256,7 +256,15 @@ def _enrol_list(page: str) -> list[int]:
 
 
 def test_the_case_file_offers_a_few_runs_the_fitting_ones_first_and_checks_any_other(
-    auth, client, provider, make_offering, make_course, make_case, make_user, enrol, today,
+    auth,
+    client,
+    provider,
+    make_offering,
+    make_course,
+    make_case,
+    make_user,
+    enrol,
+    today,
     monkeypatch,
 ):
     monkeypatch.setattr(services, "ENROL_CHOICES", 3)
@@ -294,7 +302,14 @@ def test_the_case_file_offers_a_few_runs_the_fitting_ones_first_and_checks_any_o
 
 
 def test_the_case_file_costs_the_same_with_three_runs_as_with_thirty(
-    auth, client, provider, make_offering, make_course, make_case, make_user, today,
+    auth,
+    client,
+    provider,
+    make_offering,
+    make_course,
+    make_case,
+    make_user,
+    today,
     count_queries,
 ):
     caseworker = make_user(Role.CASEWORKER)
