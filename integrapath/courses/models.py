@@ -212,6 +212,14 @@ class Enrolment(TimestampMixin, db.Model):
         sa.Index("ix_enrolment_offering_status", "offering_id", "status", "id"),
         # The few places freed for someone whose caseworker has not looked yet (a notice on
         # every caseload page): without it, every enrolment of the register is read.
+        # A caseworker's people in a course now (their day's attendance alerts), read file
+        # by file: the index of every enrolment kept 95 % of its probes for nothing.
+        sa.Index(
+            "ix_enrolment_enrolled",
+            "case_id",
+            postgresql_where=sa.text("status = 'enrolled'"),
+            sqlite_where=sa.text("status = 'enrolled'"),
+        ),
         sa.Index(
             "ix_enrolment_promoted_unseen",
             "case_id",

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Municipality, Organisation, OrganisationKind, User
 from ..assessments.models import AssessmentSource, LanguageSkill
@@ -25,7 +26,7 @@ from ..audit import diff, plain_value, record_event
 from ..cases.models import Case, CaseLanguage, CaseStatus, Dependant, Relation
 from ..cases.services import ParticipantView, participant_views
 from ..errors import RuleBroken
-from ..extensions import db, read_once, utcnow
+from ..extensions import db, read_once, rows_of_each, utcnow
 from ..security import Role, scoped
 from .models import (
     Attendance,
@@ -854,19 +855,28 @@ class Alert:
 def attendance_alerts(caseworker: User, *, mine_only: bool = True) -> list[Alert]:
     """The people (the caseworker's own, or the municipality's) who are below their course's
     attendance threshold or can no longer reach it, with the dates they missed."""
-    statement = (
-        select(Enrolment)
-        .join(Case, Case.id == Enrolment.case_id)
-        .where(Enrolment.tenant_filter(caseworker), Enrolment.status == EnrolmentStatus.ENROLLED)
-        .options(
-            joinedload(Enrolment.case),
-            joinedload(Enrolment.offering).joinedload(Offering.course).selectinload(Course.texts),
-        )
-        .order_by(Case.family_name_key, Case.id, Enrolment.id)
-    )
+    cases = scoped(select(Case), caseworker)
     if mine_only:
-        statement = statement.where(Case.caseworker_id == caseworker.id)
-    enrolments = list(db.session.scalars(statement))
+        cases = cases.where(Case.caseworker_id == caseworker.id)
+    statement, enrolment = rows_of_each(
+        cases,
+        Enrolment,
+        lambda row: (
+            row.case_id == Case.id,
+            row.status == EnrolmentStatus.ENROLLED,
+            row.tenant_filter(caseworker),
+        ),
+    )
+    enrolments = []
+    for case, found in db.session.execute(
+        statement.add_columns(enrolment)
+        .options(
+            joinedload(enrolment.offering).joinedload(Offering.course).selectinload(Course.texts)
+        )
+        .order_by(Case.family_name_key, Case.id, enrolment.id)
+    ):
+        set_committed_value(found, "case", case)
+        enrolments.append(found)
     rates = rates_of(enrolments, _today(caseworker.municipality_id))
     return [
         Alert(enrolment, rates[enrolment.id])

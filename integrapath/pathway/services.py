@@ -28,7 +28,7 @@ from ..cases.models import Case, CaseStatus, Stage, StageChange
 from ..cases.services import PERMIT_WARNING_DAYS, files_by_municipality
 from ..courses.models import Course, CourseType, Enrolment, EnrolmentStatus, Offering
 from ..errors import RuleBroken
-from ..extensions import db, kept_before_commit, utcnow
+from ..extensions import db, kept_before_commit, rows_of_each, utcnow
 from ..history import keep_valid_until
 from ..i18n import SUPPORTED_LOCALES, format_date, lazy_number
 from ..inclusion.models import Status
@@ -802,13 +802,19 @@ def overdue_referral_condition(today: date) -> sa.ColumnElement[bool]:
 def referrals_without_answer(user: User, today: date) -> "DayList":
     """The referrals of the caseworker's open cases still waiting for an answer after the day
     it was expected, most overdue first: one query, with the partner's name and contacts."""
+    statement, referral = rows_of_each(
+        _own_open_cases(user),
+        Referral,
+        lambda row: (
+            row.case_id == Case.id,
+            row.status == RS.SENT,
+            row.answer_expected_on < today,
+        ),
+    )
     return _day_list(
-        _own_open_cases(user)
-        .join(Referral, Referral.case_id == Case.id)
-        .join(Organisation, Organisation.id == Referral.partner_id)
-        .add_columns(Referral, Organisation)
-        .where(Referral.status == RS.SENT, Referral.answer_expected_on < today)
-        .order_by(Referral.answer_expected_on, Referral.id)
+        statement.join_from(referral, Organisation, Organisation.id == referral.partner_id)
+        .add_columns(referral, Organisation)
+        .order_by(referral.answer_expected_on, referral.id)
     )
 
 
@@ -1586,14 +1592,19 @@ def plan_agreed_condition() -> sa.ColumnElement[bool]:
 def overdue_actions(user: User, today: date) -> DayList:
     """Open actions past their due date in the plans of the caseworker's open cases, the
     longest overdue first (dates in the municipality's calendar): one query."""
-    return _day_list(
-        _own_open_cases(user)
-        .join(IntegrationPlan, IntegrationPlan.case_id == Case.id)
-        .join(PlanAction, PlanAction.plan_id == IntegrationPlan.id)
-        .add_columns(PlanAction)
-        .where(PlanAction.due_on < today, PlanAction.status.in_(OPEN_STATUSES))
-        .order_by(PlanAction.due_on, Case.id, PlanAction.id)
+    plan_of_case = (
+        select(IntegrationPlan.id).where(IntegrationPlan.case_id == Case.id).correlate(Case)
     )
+    statement, action = rows_of_each(
+        _own_open_cases(user),
+        PlanAction,
+        lambda row: (
+            row.plan_id == plan_of_case.scalar_subquery(),
+            row.due_on < today,
+            row.status.in_(OPEN_STATUSES),
+        ),
+    )
+    return _day_list(statement.add_columns(action).order_by(action.due_on, Case.id, action.id))
 
 
 def record_plan_view(case: Case, viewer: User) -> None:

@@ -293,6 +293,31 @@ def test_someone_who_cannot_reach_the_threshold_any_more_is_on_the_alert_list(
     assert services.attendance_alerts(make_user(Role.CASEWORKER)) == []
 
 
+def test_the_municipality_wide_alerts_list_colleagues_people_in_name_order_and_mine_only_mine(
+    app_ctx, provider, make_offering, make_case, enrol, make_user, today
+):
+    me, colleague = make_user(Role.CASEWORKER), make_user(Role.CASEWORKER)
+    offering = make_offering(provider, start=today - timedelta(days=3))
+    theirs = enrol(offering, make_case(caseworker=colleague, family_name="Abebe"))
+    mine = enrol(offering, make_case(caseworker=me, family_name="Zewde"))
+    gone = enrol(offering, make_case(caseworker=me, family_name="Mulu"))
+    for enrolment in (theirs, mine, gone):
+        enrolment.enrolled_on = offering.start_date
+    gone.status = EnrolmentStatus.DROPPED_OUT  # no longer in the course: no alert
+    db.session.flush()
+    days = {s.date: s for s in services.sessions_of(offering)}
+    for offset in range(3, 0, -1):
+        services.record_attendance(
+            days[today - timedelta(days=offset)],
+            {enrolment.id: services.Mark(ABSENT) for enrolment in (theirs, mine)},
+            provider,
+        )
+    everyone = services.attendance_alerts(me, mine_only=False)
+    assert [alert.enrolment for alert in everyone] == [theirs, mine]
+    assert everyone[0].enrolment.case.family_name == "Abebe"  # the case comes with it
+    assert [alert.enrolment for alert in services.attendance_alerts(me)] == [mine]
+
+
 def test_a_passed_exam_completes_the_course_with_its_level_and_certificate(
     app_ctx, provider, make_offering, make_case, enrol
 ):
