@@ -110,11 +110,35 @@ def test_an_oversized_request_gets_a_translated_413_before_it_is_read(client, au
     assert "Die Datei ist zu groß" in response.get_data(as_text=True)
 
 
-def test_postgresql_connections_run_without_jit_even_after_a_rollback(app):
-    """JIT compiling cost more than our list queries themselves (issue 8's profile)."""
+def test_postgresql_connections_run_without_jit_or_parallel_workers_even_after_a_rollback(app):
+    """JIT compiling cost more than our list queries themselves (issue 8's profile), and
+    parallel workers crowded concurrent pages off the cores (issue 21's load bench)."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("a PostgreSQL setting")
         with db.engine.connect() as connection:
             connection.rollback()
             assert connection.execute(sa.text("SHOW jit")).scalar_one() == "off"
+            workers = connection.execute(sa.text("SHOW max_parallel_workers_per_gather"))
+            assert workers.scalar_one() == "0"
+
+
+def test_the_reports_dashboard_alone_runs_with_parallel_workers_in_its_own_transaction(
+    app_ctx, municipality
+):
+    """The dashboard counts every file of the town: it asks for workers with SET LOCAL, so
+    the connection goes back to the pool without them."""
+    from integrapath.reports.services import Breakdown, build_report, period_of
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+
+    def workers(connection) -> str:
+        return connection.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar_one()
+
+    assert workers(db.session) == "0"
+    today = municipality.today()
+    build_report(municipality, period_of(today.year, today, Breakdown.SEX), today)
+    assert workers(db.session) == "2"
+    with db.engine.connect() as other_page:
+        assert workers(other_page) == "0"
