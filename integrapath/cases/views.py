@@ -116,9 +116,7 @@ def caseload():
         record_event(
             "sensitive_flags_searched", actor=current_user, changes={"flag": [None, filters.flag]}
         )
-    page = paginate(
-        services.caseload_query(current_user, filters), services.caseload_order(filters)
-    )
+    page = paginate(*services.caseload_listing(current_user, filters))
     return render_template(
         "cases/caseload.html",
         page=page,
