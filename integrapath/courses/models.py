@@ -210,8 +210,6 @@ class Enrolment(TimestampMixin, db.Model):
         sa.UniqueConstraint("offering_id", "case_id"),
         sa.Index("ix_enrolment_case", "case_id"),
         sa.Index("ix_enrolment_offering_status", "offering_id", "status", "id"),
-        # The few places freed for someone whose caseworker has not looked yet (a notice on
-        # every caseload page): without it, every enrolment of the register is read.
         # A caseworker's people in a course now (their day's attendance alerts), read file
         # by file: the index of every enrolment kept 95 % of its probes for nothing.
         sa.Index(
@@ -220,6 +218,8 @@ class Enrolment(TimestampMixin, db.Model):
             postgresql_where=sa.text("status = 'enrolled'"),
             sqlite_where=sa.text("status = 'enrolled'"),
         ),
+        # The few places freed for someone whose caseworker has not looked yet (a notice on
+        # every caseload page): without it, every enrolment of the register is read.
         sa.Index(
             "ix_enrolment_promoted_unseen",
             "case_id",
