@@ -211,7 +211,8 @@ class Enrolment(TimestampMixin, db.Model):
         sa.Index("ix_enrolment_case", "case_id"),
         sa.Index("ix_enrolment_offering_status", "offering_id", "status", "id"),
         # A caseworker's people in a course now (their day's attendance alerts), read file
-        # by file: the index of every enrolment kept 95 % of its probes for nothing.
+        # by file: through the index of every enrolment, one caseworker's day read 3,388
+        # enrolments to find 140.
         sa.Index(
             "ix_enrolment_enrolled",
             "case_id",
