@@ -9,6 +9,7 @@ case table is explained.
 
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ FROM case_file AS c, generate_series(1, :copies) AS copy
 """
 
 
-def _fill_to_realistic_size(connection) -> None:
+def copy_case_files(connection) -> None:
     columns = [
         column.name for column in db.metadata.tables["case_file"].columns if column.name != "id"
     ]
@@ -62,25 +63,25 @@ def scans_of_case_table(connection, statement: str, parameters) -> list[str]:
     return [line.strip() for line in plan if SCANS_CASE_TABLE.search(line)]
 
 
-@pytest.fixture(scope="module")
-def city():
-    """An app on a database of its own: the case table is filled and committed, then vacuumed
-    and analysed as autovacuum keeps a live one (the shared test database rolls back)."""
-    if not POSTGRES_URL:
-        pytest.skip("plans are PostgreSQL's (TEST_DATABASE_URL)")
-    with own_postgres_database("integrapath_plans") as url:
+@contextmanager
+def realistic_register(prefix: str, fill, tables=("case_file",)):
+    """An app on a database of its own: filled by the generator, then by ``fill(connection)``
+    in SQL, committed, vacuumed and analysed as autovacuum keeps a live one (the shared test
+    database rolls back)."""
+    with own_postgres_database(prefix) as url:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PASSWORD_HASH_METHOD=FAST_HASH)
         with app.test_request_context():
             upgrade()
-            # The planner must size the table by the final ANALYZE. In one CI run it planned
+            # The planner must size the tables by the final ANALYZE. In one CI run it planned
             # with the statistics of the 300 generated files (every query a sequential scan),
             # most likely from an autovacuum ANALYZE racing the copy: autovacuum is off for
-            # the table, and the first test checks the row count the planner knows.
-            db.session.execute(sa.text("ALTER TABLE case_file SET (autovacuum_enabled = off)"))
+            # the copied tables, and the first test checks the row count the planner knows.
+            for table in tables:
+                db.session.execute(sa.text(f"ALTER TABLE {table} SET (autovacuum_enabled = off)"))
             load_reference_data()
             seed_volume(GENERATED)
             db.session.commit()
-            _fill_to_realistic_size(db.session.connection())
+            fill(db.session.connection())
             db.session.commit()
             with db.engine.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
@@ -89,6 +90,14 @@ def city():
             yield app
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def city():
+    if not POSTGRES_URL:
+        pytest.skip("plans are PostgreSQL's (TEST_DATABASE_URL)")
+    with realistic_register("integrapath_plans", copy_case_files) as app:
+        yield app
 
 
 def test_the_plan_check_catches_a_query_that_scans_the_case_table(city):
