@@ -4,8 +4,8 @@ plans kept honest).
 
 The generator fills a small town; its files are copied in SQL to 90,000, with their plans,
 plan actions, referrals and enrolments, and shared among 40 caseworkers, so that one
-caseworker's files are under 3 % of the register, as in the benchmark's city. Before the day read
-file by file, PostgreSQL hashed the whole referral and plan tables against them.
+caseworker's files are under 3 % of the register, as in the benchmark's city. Before the day
+read file by file, PostgreSQL hashed the whole referral and plan tables against them.
 """
 
 import re
