@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -139,7 +139,7 @@ def rows_of_each(
     if db.session.get_bind().dialect.name == "sqlite":
         return outer.join_from(each, entity, sa.and_(*conditions(entity))), entity
     per_row = sa.select(entity).where(*conditions(entity)).offset(0).lateral()
-    return outer.join_from(each, per_row, sa.true()), sa.orm.aliased(entity, per_row)
+    return outer.join_from(each, per_row, sa.true()), aliased(entity, per_row)
 
 
 def _beyond(keys: Sequence[SortKey], values, reverse: bool):
