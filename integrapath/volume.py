@@ -53,6 +53,7 @@ from .cases.models import (
     SENSITIVE_FLAGS,
     Case,
     CaseLanguage,
+    CaseNameWord,
     CaseNationality,
     CaseStatus,
     ReferenceCounter,
@@ -61,7 +62,7 @@ from .cases.models import (
     Stage,
     StageChange,
 )
-from .cases.services import CaseData, _set_name_keys, normalise_permit
+from .cases.services import CaseData, _set_name_keys, name_words, normalise_permit
 from .courses.models import (
     Attendance,
     AttendanceStatus,
@@ -1234,8 +1235,11 @@ def _files(load: Load, people, case_ids, writer: "BulkWriter") -> None:
                        closed_on=one.registered.date() + timedelta(days=200))  # fmt: skip
         rows.append(row)
     writer.rows(Case, rows)
-    children: dict = {CaseNationality: [], CaseLanguage: [], StageChange: [], AuditEvent: []}
+    children: dict = {
+        CaseNationality: [], CaseNameWord: [], CaseLanguage: [], StageChange: [], AuditEvent: []
+    }  # fmt: skip
     for one, case, case_id in zip(people, built, case_ids, strict=True):
+        children[CaseNameWord] += name_words(case, case_id)
         actor_id, actor_email = caseworkers[one.caseworker_index]
         children[CaseNationality] += [
             {"case_id": case_id, "country_code": n.country_code, "position": n.position,
@@ -1476,7 +1480,7 @@ def assessment_rows(case_id: int, one: Person, host_language: str) -> dict:
 PLAN_TABLES = (IntegrationPlan, PlanGoal, PlanAction, PlanVersion)
 # The tables the generator fills in bulk.
 BULK_TABLES = (
-    User, Case, CaseNationality, CaseLanguage, StageChange, AuditEvent, HousingRecord,
+    User, Case, CaseNationality, CaseNameWord, CaseLanguage, StageChange, AuditEvent, HousingRecord,
     StatusRecord, LanguageAssessment, LanguageStanding, EmploymentStatus, WorkExperience,
     Qualification, *PLAN_TABLES, Referral, ReferralStatusChange, *COURSE_TABLES,
 )  # fmt: skip

@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from integrapath import create_app, volume
 from integrapath.accounts.models import User
 from integrapath.audit import AuditEvent
-from integrapath.cases.models import Case, CaseLanguage, CaseNationality, StageChange
+from integrapath.cases.models import Case, CaseLanguage, CaseNameWord, CaseNationality, StageChange
 from integrapath.cases.services import register_case
 from integrapath.courses.models import (
     Attendance,
@@ -54,6 +54,11 @@ def _file(case_id: int) -> dict:
             sa.select(CaseNationality.country_code, CaseNationality.position)
             .where(CaseNationality.case_id == case_id)
             .order_by(CaseNationality.position)
+        ).all(),
+        "name words": db.session.execute(
+            sa.select(CaseNameWord.word, CaseNameWord.family_name_key, CaseNameWord.given_names_key)
+            .where(CaseNameWord.case_id == case_id)
+            .order_by(CaseNameWord.word)
         ).all(),
         "languages": db.session.execute(
             sa.select(CaseLanguage.language_code, CaseLanguage.mother_tongue, CaseLanguage.position)

@@ -134,6 +134,9 @@ class ClosingReason(LabelledEnum):
         }
 
 
+# The longest word of a name that the name search tells apart (longer ones are cut here).
+NAME_WORD_LENGTH = 100
+
 # Sensitive flags: column name -> label. Never shown to providers; every view is audited.
 SENSITIVE_FLAGS = {
     "unaccompanied_minor": _l("Unaccompanied minor"),
@@ -152,13 +155,6 @@ class Case(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("municipality_id", "reference"),
         sa.Index("ix_case_file_caseload", "municipality_id", "caseworker_id", "status"),
-        # Substring search of names: trigrams on PostgreSQL (a plain index on SQLite).
-        sa.Index(
-            "ix_case_file_name_key_trigram",
-            "name_key",
-            postgresql_using="gin",
-            postgresql_ops={"name_key": "gin_trgm_ops"},
-        ),
         sa.Index("ix_case_file_permit_number", "municipality_id", "permit_number"),
         # One index per caseload order, each ending with the id that "Next" continues from.
         sa.Index("ix_case_file_permit_expires", "municipality_id", "permit_expires_on", "id"),
@@ -350,6 +346,33 @@ class CaseNationality(db.Model):
     municipality_id: Mapped[int | None]
     family_name_key: Mapped[str | None] = mapped_column(sa.String(240))
     given_names_key: Mapped[str | None] = mapped_column(sa.String(240))
+
+
+class CaseNameWord(db.Model):
+    """One word of a file's names (``name_key``), beside the file's municipality and name
+    keys: the name search walks the files with a word in name order, reading only the page
+    it shows however many files share a name. Kept by cases.services when a file is flushed.
+    """
+
+    __tablename__ = "case_name_word"
+    __table_args__ = (
+        sa.Index(
+            "ix_case_name_word_by_name",
+            "municipality_id",
+            "word",
+            "family_name_key",
+            "given_names_key",
+            "case_id",
+        ),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(sa.String(NAME_WORD_LENGTH), primary_key=True)
+    municipality_id: Mapped[int]
+    family_name_key: Mapped[str] = mapped_column(sa.String(240))
+    given_names_key: Mapped[str] = mapped_column(sa.String(240))
 
 
 class CaseLanguage(db.Model):

@@ -4,12 +4,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from anyascii import anyascii
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..accounts.models import Municipality, User
 from ..accounts.services import create_user, issue_activation_code, reset_password
@@ -19,9 +20,11 @@ from ..extensions import SortKey, db, ordered
 from ..i18n import locale_for_language
 from ..security import Role, scoped
 from .models import (
+    NAME_WORD_LENGTH,
     SENSITIVE_FLAGS,
     Case,
     CaseLanguage,
+    CaseNameWord,
     CaseNationality,
     CaseNote,
     CaseStatus,
@@ -247,19 +250,33 @@ def _set_nationalities(case: Case, codes: list[str]) -> None:
 _ORDER_COPIED = ("municipality_id", "family_name_key", "given_names_key")
 
 
+def name_words(case, case_id: int) -> list[dict]:
+    """The ``case_name_word`` rows of a file (built or saved): each word of its names once."""
+    words = {word[:NAME_WORD_LENGTH] for word in (case.name_key or "").split()}
+    return [
+        {"case_id": case_id, "word": word, **{name: getattr(case, name) for name in _ORDER_COPIED}}
+        for word in sorted(words)
+    ]
+
+
 @sa.event.listens_for(Session, "after_flush")
-def _copy_order_to_nationalities(session, _context) -> None:
+def _copy_order_to_searches(session, _context) -> None:
     """Copy the municipality and name keys of the files just written onto their
-    nationalities, so that the nationality filter reads its own index in name order."""
-    files = set()
+    nationalities and name words, so that the nationality filter and the name search each
+    read their own index in name order."""
+    files, renamed = set(), {}
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, CaseNationality) and obj in session.new:
             files.add(obj.case_id)
         elif isinstance(obj, Case) and (
             obj in session.new
-            or any(sa.inspect(obj).attrs[name].history.has_changes() for name in _ORDER_COPIED)
+            or any(
+                sa.inspect(obj).attrs[name].history.has_changes()
+                for name in (*_ORDER_COPIED, "name_key")
+            )
         ):
             files.add(obj.id)
+            renamed[obj.id] = obj
     if files:
         session.connection().execute(
             sa.update(CaseNationality.__table__)
@@ -269,6 +286,11 @@ def _copy_order_to_nationalities(session, _context) -> None:
         for obj in session.identity_map.values():
             if isinstance(obj, CaseNationality) and obj.case_id in files:
                 session.expire(obj, list(_ORDER_COPIED))
+    if renamed:
+        words = CaseNameWord.__table__
+        session.connection().execute(sa.delete(words).where(words.c.case_id.in_(sorted(renamed))))
+        if rows := [row for file_id, case in renamed.items() for row in name_words(case, file_id)]:
+            session.connection().execute(sa.insert(words), rows)
 
 
 def _set_languages(case: Case, codes: list[str], mother_tongue: str | None) -> None:
@@ -481,31 +503,103 @@ def caseload_query(
 
 def _search(user: User, term: str) -> tuple[list[int], sa.Subquery | None]:
     """The cases a search term finds: its exact reference or permit number (their ids), or
-    else the names that contain it (a subquery of their ids and name keys, in name order).
+    else the files with a name word beginning with each word of the term (a subquery of
+    their ids and name keys, to be read in name order).
 
     An exact match is answered by its own index first, and a hit ends the search: OR-ed with
-    the substring search, PostgreSQL scanned the names for a permit number. The names come
-    from the trigram index, sorted apart from the rest of the query (the OFFSET 0 keeps
-    PostgreSQL from merging them into it): "muller" matches 9,900 of 1,000,000 files, and
-    in name order the page then reads the files it shows, where a plain join read all
-    9,900 before sorting (69 ms against 29). Walking the name index instead, until a page
-    of matches turned up, read 60,000 of 100,000 rows: matches cluster in name order.
+    the name search, PostgreSQL scanned the names for a permit number.
     """
     exact = [Case.reference == term.upper(), Case.permit_number == term.upper()]
     if term.isdigit() and len(term) <= 6:  # "123" finds LND-2026-000123
         exact.append(Case.reference.endswith("-" + term.zfill(6)))
     found = db.session.scalars(scoped(select(Case.id), user).where(sa.or_(*exact))).all()
-    folded = name_key(term)
-    if found or not folded:
+    words = [word[:NAME_WORD_LENGTH] for word in name_key(term).split()]
+    if found or not words:
         return found, None
-    named = (
-        scoped(select(Case.id, Case.family_name_key, Case.given_names_key), user)
-        .where(Case.name_key.contains(folded, autoescape=True))
-        .order_by(Case.family_name_key, Case.given_names_key, Case.id)
-        .offset(0)
+    return found, _named(user.municipality_id, words)
+
+
+# A term word that begins more name words than this is read as a range and sorted whole.
+NAME_WORDS_WALKED = 20
+
+
+def _named(municipality_id: int, words: list[str]) -> sa.Subquery:
+    """The files of the municipality with, for each of ``words``, a name word beginning
+    with it: their ids and name keys.
+
+    The longest word (most likely the rarest) is walked: for each name word it begins, its
+    files come from ``ix_case_name_word_by_name`` already in name order, and PostgreSQL
+    merges these walks, so a page reads the rows it shows however many files share the name.
+    "muller" is 9,900 of 1,000,000 files; a trigram search of the names found all of them
+    for every page. The conditions stand outside the walks: inside one, PostgreSQL planned
+    it whole (hashed and sorted) before the merge.
+    """
+    walked = max(words, key=len)
+    others = list(words)
+    others.remove(walked)
+    beginning = _name_words_beginning(municipality_id, walked, NAME_WORDS_WALKED + 1)
+    word = CaseNameWord.word
+    name_order = (CaseNameWord.family_name_key, CaseNameWord.given_names_key, CaseNameWord.case_id)
+
+    def walk(*conditions) -> Select:
+        return select(CaseNameWord.case_id.label("id"), *name_order[:2], word).where(
+            CaseNameWord.municipality_id == municipality_id, *conditions
+        )
+
+    if len(beginning) > NAME_WORDS_WALKED:
+        # "a" begins many words, and many files: walk the files in name order instead.
+        files = aliased(Case)
+        return (
+            select(files.id, files.family_name_key, files.given_names_key)
+            .where(
+                files.municipality_id == municipality_id,
+                *(_has_name_word(files.id, lambda other, w=w: _begins(other, w)) for w in words),
+            )
+            .subquery("named")
+        )
+    if len(beginning) <= 1:
+        found = walk(word.in_(beginning)).subquery("walks")  # none: an empty IN is false
+    else:
+        walks = [walk(word == each).order_by(*name_order).subquery() for each in beginning]
+        found = sa.union_all(*(select(*each.c) for each in walks)).subquery("walks")
+    conditions = [_has_name_word(found.c.id, lambda other, w=w: _begins(other, w)) for w in others]
+    if len(beginning) > 1:  # a file with two name words beginning with the term: the first
+        first = ~_has_name_word(
+            found.c.id, lambda other: (other >= walked) & (other < found.c.word)
+        )
+        conditions.append(first)
+    return (
+        select(found.c.id, found.c.family_name_key, found.c.given_names_key)
+        .where(*conditions)
         .subquery("named")
     )
-    return found, named
+
+
+def _begins(column, prefix: str):
+    """Words that begin with ``prefix``: a range of the index (name words are a-z and 0-9
+    only, and "{" sorts after them)."""
+    return sa.and_(column >= prefix, column < prefix + "{")
+
+
+def _has_name_word(case_id, condition: Callable[[Any], Any]) -> sa.Exists:
+    """The file ``case_id`` has a name word meeting ``condition(word)``."""
+    other = aliased(CaseNameWord)
+    return sa.exists().where(other.case_id == case_id, condition(other.word))
+
+
+def _name_words_beginning(municipality_id: int, prefix: str, limit: int) -> list[str]:
+    """The municipality's distinct name words that begin with ``prefix``, at most ``limit``:
+    one index lookup each, skipping the files that share a word."""
+    word = CaseNameWord.word
+    in_range = (CaseNameWord.municipality_id == municipality_id, _begins(word, prefix))
+    found = select(
+        select(word).where(*in_range).order_by(word).limit(1).scalar_subquery().label("word")
+    ).cte("found", recursive=True)
+    following = select(word).where(*in_range, word > found.c.word).order_by(word).limit(1)
+    found = found.union_all(select(following.scalar_subquery()).where(found.c.word.is_not(None)))
+    return db.session.scalars(
+        select(found.c.word).where(found.c.word.is_not(None)).limit(limit)
+    ).all()
 
 
 def _in_name_order(named: sa.Subquery) -> tuple[SortKey, ...]:

@@ -46,6 +46,7 @@ def _nulls(*names: str) -> dict[str, object]:
 ERASURE_PLAN: dict[str, Treatment] = {
     "case_file": Treatment(),  # blanked by _anonymise_case (dates are coarsened too)
     "case_nationality": Treatment(),  # its copy of the name keys is blanked with the file's
+    "case_name_word": Treatment(delete=True),  # the words of the names
     "case_language": Treatment(),
     # What the reports count, kept from the file: written again from the anonymised file
     # when the erasure's transaction is kept.
