@@ -901,6 +901,10 @@ class Suggestion:
     full: bool
 
 
+# The enrolments whose sessions the person attends or waits to attend.
+TAKING_PART = (EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
+
+
 def _needs_childcare(case: Case, today: date) -> bool:
     return bool(
         db.session.scalar(
@@ -915,9 +919,9 @@ def _needs_childcare(case: Case, today: date) -> bool:
     )
 
 
-def _no_clash(case: Case):
-    """True for an offering with no session at the same time as one of the person's
-    current courses."""
+def _no_clash(current: list[int]):
+    """True for an offering with no session at the same time as a session of the
+    ``current`` offerings (the person's own)."""
     theirs, mine = sa.orm.aliased(CourseSession), sa.orm.aliased(CourseSession)
     return ~(
         select(theirs.id)
@@ -929,13 +933,11 @@ def _no_clash(case: Case):
                 theirs.starts_at < mine.ends_at,
             ),
         )
-        .join(Enrolment, Enrolment.offering_id == mine.offering_id)
         .where(
             theirs.offering_id == Offering.id,
             theirs.cancelled.is_(False),
             mine.cancelled.is_(False),
-            Enrolment.case_id == case.id,
-            Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)),
+            mine.offering_id.in_(current),
         )
         .exists()
     )
@@ -983,10 +985,14 @@ def _suggest(case: Case, viewer: User) -> list[Suggestion]:
     ) | {case.preferred_language}
     childcare = _needs_childcare(case, today)
     levels = _current_levels(case)
+    chosen = db.session.execute(
+        select(Enrolment.offering_id, Enrolment.status).where(Enrolment.case_id == case.id)
+    ).all()
+    current = [offering_id for offering_id, status in chosen if status in TAKING_PART]
     taught_in = _padded(Offering.instruction_languages)
     fits = [
         Offering.end_date >= today,
-        Offering.id.not_in(select(Enrolment.offering_id).where(Enrolment.case_id == case.id)),
+        Offering.id.not_in([offering_id for offering_id, _status in chosen]),
         sa.or_(
             *(taught_in.contains(f" {code} ", autoescape=True) for code in sorted(spoken)),
             sa.and_(
@@ -1004,8 +1010,10 @@ def _suggest(case: Case, viewer: User) -> list[Suggestion]:
             )
             for language, level in levels.items()
         ),
-        _no_clash(case),
     ]
+    if current:
+        # Asked per run: left out for someone on no course (most), whose runs cannot clash.
+        fits.append(_no_clash(current))
     if childcare:
         fits.append(Offering.childcare.is_(True))
     ranked = (
