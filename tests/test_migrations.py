@@ -87,3 +87,51 @@ def test_the_plan_migration_keeps_the_milestone_ticks_both_ways(empty_database):
             assert connection.execute(ticks).scalar_one() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_files_registered_before_the_name_words_are_found_by_word_and_refolded(empty_database):
+    """The name-word migrations fill the words of existing files, and fold "Ковальчук" as
+    "kovalchuk" (keys and words, nationalities too); the downgrade folds it back."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    rows = [
+        "INSERT INTO municipality (id, name, code, default_locale, timezone, inactivity_weeks, "
+        "created_at, updated_at) VALUES (1, 'Town', 'TWN', 'en', 'UTC', 8, :day, :day)",
+        "INSERT INTO case_file (id, municipality_id, reference, given_names, family_name, "
+        "name_key, family_name_key, given_names_key, date_of_birth, sex, preferred_language, "
+        "residence_category, stage, status, unaccompanied_minor, disability, health_need, "
+        "psychosocial_need, single_parent, trafficking_victim, version, created_at, updated_at) "
+        "VALUES (1, 1, 'TWN-1', 'Олена', 'Ковальчук', 'olena koval chuk', 'koval chuk', "
+        "'olena', '1990-01-01', 'female', 'uk', 'refugee', 'arrival', 'active', false, false, "
+        "false, false, false, false, 1, :day, :day)",
+        "INSERT INTO case_nationality (id, case_id, country_code, position, municipality_id, "
+        "family_name_key, given_names_key) VALUES (1, 1, 'UA', 0, 1, 'koval chuk', 'olena')",
+    ]
+    read = {
+        "words": "SELECT word, family_name_key FROM case_name_word ORDER BY word",
+        "file": "SELECT name_key, family_name_key FROM case_file",
+        "nationality": "SELECT family_name_key FROM case_nationality",
+    }
+
+    def state():
+        with db.engine.connect() as connection:
+            return {name: connection.execute(sa.text(sql)).all() for name, sql in read.items()}
+
+    with app.app_context():
+        upgrade(revision="b7c1d2e3f4a5")  # before the name words
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.execute(sa.text(row), {"day": "2026-01-01"})
+        upgrade()
+        assert state() == {
+            "words": [("kovalchuk", "kovalchuk"), ("olena", "kovalchuk")],
+            "file": [("olena kovalchuk", "kovalchuk")],
+            "nationality": [("kovalchuk",)],
+        }
+        downgrade(revision="c4e8a1f0b9d2")
+        assert state() == {
+            "words": [("chuk", "koval chuk"), ("koval", "koval chuk"), ("olena", "koval chuk")],
+            "file": [("olena koval chuk", "koval chuk")],
+            "nationality": [("koval chuk",)],
+        }
+        db.session.remove()
+        db.engine.dispose()

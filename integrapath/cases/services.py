@@ -64,11 +64,16 @@ class PossibleDuplicates(Exception):
 
 # -- names and references ----------------------------------------------------------------
 
+# What anyascii gives for apostrophes, the soft sign and the Arabic ayn.
+APOSTROPHES = re.compile(r"['`]")
+
 
 def name_key(*parts: str | None) -> str:
-    """Fold names to lower-case ASCII words: 'Müller' and 'Muller', 'Мельник' and 'Melnik'."""
+    """Fold names to lower-case ASCII words: 'Müller' and 'Muller', 'Ковальчук' and
+    'Kovalchuk', "O'Brien" and 'OBrien'. An apostrophe joins (the soft sign of Cyrillic
+    names comes out as one), so that the name stays one word to search by."""
     text = anyascii(" ".join(part for part in parts if part)).casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(re.findall(r"[a-z0-9]+", re.sub(APOSTROPHES, "", text)))
 
 
 def normalise_permit(number: str | None) -> str | None:

@@ -93,6 +93,8 @@ def test_names_in_other_scripts_are_found_by_their_latin_letters(
 ):
     make_case(caseworker=caseworker, family_name="Мельник", family_name_latin="Melnyk")
     make_case(caseworker=caseworker, family_name="Müller", given_names="Anna")
+    make_case(caseworker=caseworker, family_name="Ковальчук")  # no Latin spelling given
+    assert "Ковальчук" in client.get("/cases/?caseworker=&q=kovalchuk").get_data(as_text=True)
     assert "Мельник" in client.get("/cases/?caseworker=&q=melnyk").get_data(as_text=True)
     assert "Мельник" in client.get("/cases/?caseworker=&q=Мель").get_data(as_text=True)
     assert "Müller" in client.get("/cases/?caseworker=&q=mull").get_data(as_text=True)

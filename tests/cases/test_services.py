@@ -32,7 +32,9 @@ from integrapath.security import Role
     [
         ("Müller", "muller"),
         ("JOSÉ  Pérez-López", "jose perez lopez"),
-        ("Мельник", "mel nik"),
+        ("Мельник", "melnik"),
+        ("Ковальчук", "kovalchuk"),
+        ("O’Brien d'Arcy", "obrien darcy"),
         ("Ørsted Ångström", "orsted angstrom"),
     ],
 )
