@@ -193,7 +193,7 @@ class CaseloadFilterForm(FlaskForm):
     q = StringField(
         _l("Name, reference or permit number"), validators=[Optional(), Length(max=100)]
     )
-    caseworker = SelectField(_l("Caseworker"), default="mine")
+    caseworker = SelectField(_l("Caseworker"), default="mine", widget=OptionListSelect())
     stage = SelectField(
         _l("Stage"), choices=lambda: [("", _l("Any")), *labelled_choices(Stage)], default=""
     )
@@ -292,7 +292,13 @@ class WithdrawConsentForm(FlaskForm):
 
 
 class ReassignForm(FlaskForm):
-    caseworker_id = SelectField(_l("Caseworker"), coerce=optional_int, validators=[DataRequired()])
+    # Every caseworker of the municipality: hundreds in a city.
+    caseworker_id = SelectField(
+        _l("Caseworker"),
+        coerce=optional_int,
+        validators=[DataRequired()],
+        widget=OptionListSelect(),
+    )
     submit = SubmitField(_l("Reassign"))
 
 
