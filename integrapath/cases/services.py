@@ -562,10 +562,14 @@ def _named(municipality_id: int, words: list[str]) -> sa.Subquery:
             )
             .subquery("named")
         )
-    if len(beginning) <= 1:
-        found = walk(word.in_(beginning)).subquery("walks")  # none: an empty IN is false
+    if not beginning:
+        found = walk(sa.false()).subquery("walks")
+    elif len(beginning) == 1:
+        found = walk(word == _written(beginning[0])).subquery("walks")
     else:
-        walks = [walk(word == each).order_by(*name_order).subquery() for each in beginning]
+        walks = [
+            walk(word == _written(each)).order_by(*name_order).subquery() for each in beginning
+        ]
         found = sa.union_all(*(select(*each.c) for each in walks)).subquery("walks")
     conditions = [_has_name_word(found.c.id, lambda other, w=w: _begins(other, w)) for w in others]
     if len(beginning) > 1:  # a file with two name words beginning with the term: the first
@@ -578,6 +582,13 @@ def _named(municipality_id: int, words: list[str]) -> sa.Subquery:
         .where(*conditions)
         .subquery("named")
     )
+
+
+def _written(word: str):
+    """A name word written into the statement, not bound: a statement prepared with a bound
+    word was planned for the average word (1,800 files at 100,000), and its count read
+    every open file's id (17 ms against 4)."""
+    return sa.literal(word, literal_execute=True)
 
 
 def _begins(column, prefix: str):
