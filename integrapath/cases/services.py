@@ -524,7 +524,8 @@ def _search(user: User, term: str) -> tuple[list[int], sa.Subquery | None]:
     return found, _named(user.municipality_id, words)
 
 
-# A term word that begins more name words than this is read as a range and sorted whole.
+# A term word that begins more name words than this ("a") has its files found by walking
+# the municipality's files in name order: they are many, and a page fills soon.
 NAME_WORDS_WALKED = 20
 
 
@@ -552,7 +553,6 @@ def _named(municipality_id: int, words: list[str]) -> sa.Subquery:
         )
 
     if len(beginning) > NAME_WORDS_WALKED:
-        # "a" begins many words, and many files: walk the files in name order instead.
         files = aliased(Case)
         return (
             select(files.id, files.family_name_key, files.given_names_key)
