@@ -525,6 +525,20 @@ def test_household_and_dependants_through_the_page(auth, caseworker, client, mak
     assert parent.full_name not in client.get(f"/cases/{child.id}").get_data(as_text=True)
 
 
+def test_the_caseworker_lists_mark_the_caseworker_of_the_file_and_of_the_filter(
+    auth, caseworker, client, make_case, make_user
+):
+    colleague = make_user(Role.CASEWORKER)
+    case = make_case(caseworker=colleague)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    reassign = re.search(r'name="reassign-caseworker_id".*?</select>', page, re.S).group(0)
+    assert re.findall(r"<option selected value=\"(\d+)\">", reassign) == [str(colleague.id)]
+    listed = client.get(f"/cases/?caseworker={colleague.id}").get_data(as_text=True)
+    chosen = re.search(r'name="caseworker".*?</select>', listed, re.S).group(0)
+    assert re.findall(r"<option selected value=\"(\d+)\">", chosen) == [str(colleague.id)]
+    assert case.reference in listed
+
+
 def test_reassign_close_and_reopen_through_the_page(
     auth, caseworker, client, make_case, make_user, today
 ):
